@@ -1,0 +1,1 @@
+"""Bearer API-key authentication (filled in by the API work)."""
