@@ -98,4 +98,5 @@ class SaveReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.username} saved {self.file_path} at {self.saved_at:%Y-%m-%d %H:%M:%S} UTC"
+        saved_at = f"{self.saved_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.username} saved {self.file_path} at {saved_at} UTC"
