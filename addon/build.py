@@ -2,6 +2,9 @@
 
   savetrail-<version>.zip         extension for Blender 4.2 and later
   savetrail-<version>-legacy.zip  add-on (a savetrail/ folder with bl_info) for Blender 3.0 to 4.1
+  extensions/                     the extensions repository the server hands out: index.json
+                                  written by Blender's tool, the extension zip beside it, and
+                                  the legacy zip in legacy/
 
 The version lives only in addon/savetrail/blender_manifest.toml. The build copies the
 source, writes that version into the copy's bl_info, builds and validates the extension
@@ -95,7 +98,8 @@ def wheel_file(relative_path: str) -> Path:
 def run_tool(tool: Path, *arguments: str) -> str:
     completed = subprocess.run([sys.executable, str(tool), *arguments], capture_output=True, text=True, check=False)
     output = (completed.stdout + completed.stderr).strip()
-    if completed.returncode != 0 or "FATAL_ERROR" in output:
+    # server-generate reports a bad archive as "ERROR: ..." and still exits 0.
+    if completed.returncode != 0 or any(line.startswith(("ERROR", "FATAL_ERROR")) for line in output.splitlines()):
         raise BuildError(f"blender_ext.py {arguments[0]} failed:\n{output}")
     return output
 
@@ -129,8 +133,19 @@ def build_legacy(extension_zip: Path, target: Path, version: str):
         raise BuildError(f"legacy zip: bl_info version {found} is not the manifest's {version}")
 
 
+def publish_repository(extension_zip: Path, legacy_zip: Path, repository: Path, tool: Path):
+    """Write the extensions repository: the zips of this build only, and index.json listing them."""
+    legacy_folder = repository / "legacy"
+    legacy_folder.mkdir(parents=True, exist_ok=True)
+    for earlier_zip in [*repository.glob("*.zip"), *legacy_folder.glob("*.zip")]:
+        earlier_zip.unlink()
+    shutil.copy2(extension_zip, repository / extension_zip.name)
+    shutil.copy2(legacy_zip, legacy_folder / legacy_zip.name)
+    run_tool(tool, "server-generate", "--repo-dir", str(repository))
+
+
 def build(output_dir: Path = DIST_DIR, tool: Path | None = None) -> tuple:
-    """Build both zips into output_dir and return their paths (extension, legacy)."""
+    """Build both zips and the repository into output_dir; return the zips' paths (extension, legacy)."""
     tool = tool or wheel_file(TOOL_IN_WHEEL)
     tags = tool.parents[4] / TAGS_IN_WHEEL  # <blender>/<X.Y>/scripts/addons_core/bl_pkg/cli/blender_ext.py
     if not tags.is_file():
@@ -143,6 +158,7 @@ def build(output_dir: Path = DIST_DIR, tool: Path | None = None) -> tuple:
     with tempfile.TemporaryDirectory(prefix="savetrail-build-") as staging:
         build_extension(stage_source(Path(staging)), extension_zip, tool, tags)
     build_legacy(extension_zip, legacy_zip, version)
+    publish_repository(extension_zip, legacy_zip, output_dir / "extensions", tool)
     return extension_zip, legacy_zip
 
 
@@ -160,6 +176,7 @@ def main() -> int:
 
     print(f"Built {os.path.relpath(extension_zip)} (validated by Blender's extension tool)")
     print(f"Built {os.path.relpath(legacy_zip)} (legacy add-on for Blender 3.0 to 4.1)")
+    print(f"Wrote {os.path.relpath(extension_zip.parent / 'extensions' / 'index.json')} (served at /extensions/)")
     return 0
 
 

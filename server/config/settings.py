@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "saves",
+    "extensions",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+
+# The Blender extensions repository that `make addon` writes (served at /extensions/).
+EXTENSIONS_DIR = Path(
+    env.str("SAVETRAIL_EXTENSIONS_DIR", default=str(REPO_DIR / "dist" / "extensions"))
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("saves.api.urls")),
+    path("extensions/", include("extensions.urls")),
 ]

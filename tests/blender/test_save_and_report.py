@@ -54,23 +54,18 @@ def stored_reports(server, read_key):
         return json.load(response)["results"]
 
 
-def install(addon_zips, kind="extension"):
-    return {"do": "install", "zip": addon_zips[kind], "kind": kind}
-
-
 def configure(url, key, **more):
     return {"do": "configure", "server_url": url, "api_key": key, **more}
 
 
-@pytest.mark.parametrize("kind", ["extension", "legacy"])
-def test_save_and_report_stores_exact_path_user_and_time(blender, addon_zips, live_server_process, tmp_path, kind):
+def test_save_and_report_stores_exact_path_user_and_time(blender, addon_zips, live_server_process, tmp_path, addon_kind):
     server = live_server_process
     blend = tmp_path / "Проект сцена" / "шот 010.blend"
     blend.parent.mkdir()
 
     results = blender(
         [
-            install(addon_zips, kind),
+            {"do": "install", "zip": addon_zips[addon_kind], "kind": addon_kind},
             configure(server.url, server.issue_key("anna-ws"), username="anna"),
             {"do": "save_and_report", "filepath": str(blend)},
             {"do": "wait_delivered", "timeout": 30},
@@ -91,12 +86,12 @@ def test_save_and_report_stores_exact_path_user_and_time(blender, addon_zips, li
     assert stored["api_key"] == "anna-ws"
 
 
-def test_username_defaults_to_the_operating_system_login(blender, addon_zips, live_server_process, tmp_path):
+def test_username_defaults_to_the_operating_system_login(blender, install_step, live_server_process, tmp_path):
     server = live_server_process
 
     blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws")),
             {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
             {"do": "wait_delivered", "timeout": 30},
@@ -110,14 +105,14 @@ def test_username_defaults_to_the_operating_system_login(blender, addon_zips, li
 
 
 def test_never_saved_file_from_a_script_is_an_error_and_writes_nothing(
-    blender, addon_zips, live_server_process, tmp_path
+    blender, install_step, live_server_process, tmp_path
 ):
     server = live_server_process
     os.chdir(tmp_path)
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws")),
             {"do": "save_and_report"},
             {"do": "status"},
@@ -132,7 +127,7 @@ def test_never_saved_file_from_a_script_is_an_error_and_writes_nothing(
     assert list(tmp_path.rglob("untitled*.blend")) == []
 
 
-def test_save_into_read_only_folder_fails_and_reports_nothing(blender, addon_zips, live_server_process, tmp_path):
+def test_save_into_read_only_folder_fails_and_reports_nothing(blender, install_step, live_server_process, tmp_path):
     if os.geteuid() == 0:
         # root ignores folder permissions; a file where the folder should be
         # makes the save fail the same way for every user.
@@ -146,7 +141,7 @@ def test_save_into_read_only_folder_fails_and_reports_nothing(blender, addon_zip
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws")),
             {"do": "save_and_report", "filepath": str(target)},
             {"do": "status"},
@@ -160,14 +155,14 @@ def test_save_into_read_only_folder_fails_and_reports_nothing(blender, addon_zip
 
 
 def test_silent_server_does_not_hold_the_button_and_the_report_waits(
-    blender, addon_zips, live_server_process, silent_server, tmp_path
+    blender, install_step, live_server_process, silent_server, tmp_path
 ):
     server = live_server_process
     key = server.issue_key("ws")
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(silent_server, key, read_timeout=60.0),
             {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
             {"do": "status"},
@@ -182,10 +177,10 @@ def test_silent_server_does_not_hold_the_button_and_the_report_waits(
     assert len(stored_reports(server, server.issue_key("reader", read=True))) == 1
 
 
-def test_unreachable_server_says_it_will_retry(blender, addon_zips, closed_port_url, tmp_path):
+def test_unreachable_server_says_it_will_retry(blender, install_step, closed_port_url, tmp_path):
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(closed_port_url, "st_unused_key"),
             {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
             {"do": "poll", "seconds": 2.0},
@@ -198,14 +193,14 @@ def test_unreachable_server_says_it_will_retry(blender, addon_zips, closed_port_
 
 
 def test_quit_with_report_in_flight_then_next_session_delivers_it(
-    blender, addon_zips, live_server_process, silent_server, tmp_path
+    blender, install_step, addon_package, live_server_process, silent_server, tmp_path
 ):
     server = live_server_process
     key = server.issue_key("ws")
 
     first = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(silent_server, key, read_timeout=60.0),
             {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
             {"do": "status"},
@@ -215,7 +210,7 @@ def test_quit_with_report_in_flight_then_next_session_delivers_it(
 
     second = blender(
         [
-            {"do": "enable", "package": "bl_ext.user_default.savetrail"},
+            {"do": "enable", "package": addon_package},
             configure(server.url, key),
             {"do": "start_session"},
             {"do": "wait_delivered", "timeout": 30},
@@ -227,12 +222,12 @@ def test_quit_with_report_in_flight_then_next_session_delivers_it(
     assert stored["file_path"] == str(tmp_path / "a.blend")
 
 
-def test_disable_enable_then_one_save_reports_once(blender, addon_zips, live_server_process, tmp_path):
+def test_disable_enable_then_one_save_reports_once(blender, install_step, live_server_process, tmp_path):
     server = live_server_process
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             {"do": "disable"},
             {"do": "enable"},
             {"do": "disable"},
@@ -247,13 +242,13 @@ def test_disable_enable_then_one_save_reports_once(blender, addon_zips, live_ser
     assert len(stored_reports(server, server.issue_key("reader", read=True))) == 1
 
 
-def test_report_every_save_reports_a_plain_save(blender, addon_zips, live_server_process, tmp_path):
+def test_report_every_save_reports_a_plain_save(blender, install_step, live_server_process, tmp_path):
     server = live_server_process
     blend = tmp_path / "ctrl s.blend"
 
     blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws"), report_every_save=True),
             {"do": "save", "filepath": str(blend)},
             {"do": "wait_delivered", "timeout": 30},
@@ -264,12 +259,12 @@ def test_report_every_save_reports_a_plain_save(blender, addon_zips, live_server
     assert stored["file_path"] == str(blend)
 
 
-def test_plain_save_is_not_reported_by_default(blender, addon_zips, live_server_process, tmp_path):
+def test_plain_save_is_not_reported_by_default(blender, install_step, live_server_process, tmp_path):
     server = live_server_process
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws")),
             {"do": "save", "filepath": str(tmp_path / "a.blend")},
             {"do": "status"},
@@ -280,12 +275,13 @@ def test_plain_save_is_not_reported_by_default(blender, addon_zips, live_server_
     assert stored_reports(server, server.issue_key("reader", read=True)) == []
 
 
-def test_online_access_off_keeps_reports_waiting_until_allowed(blender, addon_zips, live_server_process, tmp_path):
+@pytest.mark.min_blender(4, 2)  # Blender 4.2 brought the online-access switch
+def test_online_access_off_keeps_reports_waiting_until_allowed(blender, install_step, live_server_process, tmp_path):
     server = live_server_process
 
     results = blender(
         [
-            install(addon_zips),
+            install_step,
             configure(server.url, server.issue_key("ws")),
             {"do": "online_access", "allowed": False},
             {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
