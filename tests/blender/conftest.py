@@ -19,8 +19,7 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "blender_binary: run only on Blender executables (bpy from PyPI has no "
-        "translations and no window)",
+        "blender_binary: run only on Blender executables (bpy from PyPI has no translations and no window)",
     )
 
 
@@ -44,8 +43,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(
             ("runtime", "addon_kind"),
             pairs or [(None, None)],
-            ids=[f"{runtime.name}-{kind}" for runtime, kind in pairs]
-            or ["no-blender"],
+            ids=[f"{runtime.name}-{kind}" for runtime, kind in pairs] or ["no-blender"],
             indirect=["runtime"],
         )
         return
@@ -62,14 +60,10 @@ def runtime(request):
     if request.param is None:
         if request.node.get_closest_marker("blender_binary"):
             message = (
-                "no Blender executable in SAVETRAIL_BLENDERS (Debian's blender): "
-                "`make test-compat` runs this test"
+                "no Blender executable in SAVETRAIL_BLENDERS (Debian's blender): `make test-compat` runs this test"
             )
         else:
-            message = (
-                "bpy is not installed (it needs Python 3.11): "
-                "the Blender tests cannot run"
-            )
+            message = "bpy is not installed (it needs Python 3.11): the Blender tests cannot run"
         if os.environ.get("CI") == "true":
             pytest.fail(message + " - in CI that is a failure")
         pytest.skip(message)
@@ -79,9 +73,7 @@ def runtime(request):
 @pytest.fixture(scope="session")
 def addon_zips():
     """Build the add-on zips exactly as `make addon` does."""
-    subprocess.run(
-        [sys.executable, str(REPO / "addon" / "build.py")], check=True, cwd=REPO
-    )
+    subprocess.run([sys.executable, str(REPO / "addon" / "build.py")], check=True, cwd=REPO)
     with open(REPO / "addon" / "savetrail" / "blender_manifest.toml", "rb") as file:
         version = tomllib.load(file)["version"]
     return {
@@ -114,11 +106,7 @@ def blender_home(tmp_path):
 @pytest.fixture
 def blender_env(blender_home):
     """The environment of a Blender process that keeps its user files in blender_home."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("BLENDER_USER")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BLENDER_USER")}
     env.update(HOME=str(blender_home), XDG_CONFIG_HOME=str(blender_home / ".config"))
     return env
 

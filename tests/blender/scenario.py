@@ -24,9 +24,7 @@ def addon_module(name):
 
 def step_install(zip, kind):
     if kind == "extension":
-        bpy.ops.extensions.package_install_files(
-            filepath=zip, repo="user_default", enable_on_install=True
-        )
+        bpy.ops.extensions.package_install_files(filepath=zip, repo="user_default", enable_on_install=True)
         state["package"] = "bl_ext.user_default.savetrail"
     else:
         bpy.ops.preferences.addon_install(filepath=zip, overwrite=True)
@@ -112,9 +110,7 @@ def step_status():
         "message": status.message,
         "is_error": status.is_error,
         "rejected_reasons": list(status.rejected_reasons),
-        "save_post_handlers": [
-            handler.__name__ for handler in bpy.app.handlers.save_post
-        ],
+        "save_post_handlers": [handler.__name__ for handler in bpy.app.handlers.save_post],
         "outbox": str(session.outbox_folder()),
     }
 
@@ -133,11 +129,7 @@ def _raise(exc):
     raise exc
 
 
-STEPS = {
-    name.removeprefix("step_"): func
-    for name, func in globals().items()
-    if name.startswith("step_")
-}
+STEPS = {name.removeprefix("step_"): func for name, func in globals().items() if name.startswith("step_")}
 
 
 def main():

@@ -58,7 +58,9 @@ def configure(url, key, **more):
     return {"do": "configure", "server_url": url, "api_key": key, **more}
 
 
-def test_save_and_report_stores_exact_path_user_and_time(blender, addon_zips, live_server_process, tmp_path, addon_kind):
+def test_save_and_report_stores_exact_path_user_and_time(
+    blender, addon_zips, addon_kind, live_server_process, tmp_path
+):
     server = live_server_process
     blend = tmp_path / "Проект сцена" / "шот 010.blend"
     blend.parent.mkdir()
