@@ -8,6 +8,7 @@ Every boolean is parsed strictly: true/false, yes/no, on/off or 1/0, in any
 case. Anything else stops start-up with a message naming the variable.
 """
 
+import contextlib
 import os
 import re
 import secrets
@@ -192,6 +193,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+with contextlib.suppress(OSError):  # WhiteNoise warns about a missing folder.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve the admin's and the API docs' files straight from the installed apps,
 # so the server works with or without collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -6,6 +6,8 @@ from rest_framework import authentication, exceptions, permissions
 from saves import services
 from saves.models import ApiKey
 
+UNKNOWN_KEY = "This API key is not known. Check the key in the add-on's preferences."
+
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """Authenticate `Authorization: Bearer <key>`; request.auth is then the ApiKey.
@@ -13,19 +15,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     A key is not a Django user, so request.user stays anonymous.
     """
 
-    keyword = b"bearer"
+    keyword = "bearer"
 
     def authenticate(self, request):
-        scheme, _, raw_key = authentication.get_authorization_header(request).partition(
-            b" "
-        )
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, raw_key = header.strip().partition(" ")
         if scheme.lower() != self.keyword:
             return None
 
-        try:
-            raw_key = raw_key.strip().decode("ascii")
-        except UnicodeDecodeError:
-            raw_key = ""
+        raw_key = raw_key.strip()
         if not raw_key:
             raise exceptions.AuthenticationFailed(
                 "The Authorization header holds no key after 'Bearer'.",
@@ -33,17 +31,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             )
 
         try:
-            api_key = services.authenticate_key(raw_key)
+            api_key = services.authenticate_key(raw_key) if raw_key.isascii() else None
         except services.ApiKeyRevoked:
             raise exceptions.AuthenticationFailed(
                 "This API key was revoked. Ask an administrator for a new one.",
                 code="revoked_key",
             ) from None
         if api_key is None:
-            raise exceptions.AuthenticationFailed(
-                "This API key is not known. Check the key in the add-on's preferences.",
-                code="invalid_key",
-            )
+            raise exceptions.AuthenticationFailed(UNKNOWN_KEY, code="invalid_key")
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request):

@@ -38,6 +38,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         "offset_required": (
             "Add a UTC offset or Z to the time, for example 2026-03-10T17:42:55Z."
         ),
+        "overflow": "The time is out of range once converted to UTC.",
     }
 
     def enforce_timezone(self, value):
