@@ -12,8 +12,9 @@ import sys
 import time
 import traceback
 
-import addon_utils
 import bpy
+
+import addon_utils  # isort: skip  (the bpy module puts it on the path when imported)
 
 state = {"package": None}
 
@@ -133,6 +134,10 @@ STEPS = {name.removeprefix("step_"): func for name, func in globals().items() if
 
 
 def main():
+    # An artist who uses SaveTrail has allowed online access (Blender 4.2 and later
+    # start with it off); the step "online_access" turns it off again.
+    if hasattr(bpy.app, "online_access"):
+        bpy.context.preferences.system.use_online_access = True
     steps = json.loads(sys.argv[sys.argv.index("--") + 1])
     results = []
     for step in steps:
