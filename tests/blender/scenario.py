@@ -86,10 +86,23 @@ def step_wait_delivered(timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
         session.poll_results()
-        if session.status.pending == 0 or time.monotonic() > deadline:
+        if _worker_done(session) or time.monotonic() > deadline:
             break
         time.sleep(0.05)
     return step_status()
+
+
+def _worker_done(session):
+    """Whether the worker has emptied the outbox and the panel shows its last news."""
+    worker = session._worker
+    news = worker.status if worker is not None else None
+    return (
+        news is not None
+        and news.pending == 0
+        and worker.events.empty()
+        and session.status.pending == 0
+        and session.status.message == news.message
+    )
 
 
 def step_poll(seconds=1.0):
