@@ -152,10 +152,12 @@ def poll_results():
         return None
     last_error = None
     for event in _drain_events(_worker):
-        status.message = event.message
-        status.is_error = event.state in ERROR_STATES
         status.pending = event.pending
         status.rejected = event.rejected
+        if not event.message:
+            continue  # an idle pass: the last news stays on the panel
+        status.message = event.message
+        status.is_error = event.state in ERROR_STATES
         if status.is_error:
             last_error = event.message
     if last_error:
