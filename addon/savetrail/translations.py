@@ -81,8 +81,9 @@ RUSSIAN = {
     "Server error (HTTP {status})": "Ошибка сервера (HTTP {status})",
     "The server is busy (HTTP {status})": "Сервер занят (HTTP {status})",
     "The server redirects to {location}: use that address in the preferences": "Сервер перенаправляет на {location}: укажите этот адрес в настройках",
-    "No SaveTrail server at this address (HTTP {status}): check the server URL in the preferences": "По этому адресу нет сервера SaveTrail (HTTP {status}): проверьте адрес сервера в настройках",
     "The server's answer is not understood (HTTP {status})": "Ответ сервера не удалось разобрать (HTTP {status})",
+    "The server does not speak HTTPS at this address: check the server URL in the preferences": "Сервер по этому адресу не работает по HTTPS: проверьте адрес сервера в настройках",
+    "This address does not answer like a SaveTrail server (HTTP {status}): check the server URL": "По этому адресу отвечает не сервер SaveTrail (HTTP {status}): проверьте адрес сервера",
     "Delivery stopped": "Доставка остановлена",
     # Delivery core: reasons written when the server sends none
     "a different report with the same event_id is already stored": "другой отчёт с тем же event_id уже сохранён",

@@ -239,6 +239,110 @@ def step_server_url_from_repository(urls):
     return {url: session.server_url_from_repository(url) for url in urls}
 
 
+def step_interface_language(language):
+    """Switch Blender's interface, tooltips and reports to a language, as the preferences do."""
+    view = bpy.context.preferences.view
+    view.language = language
+    for switch in ("use_translate_interface", "use_translate_tooltips", "use_translate_reports"):
+        if hasattr(view, switch):
+            setattr(view, switch, True)
+    return {"locale": bpy.app.translations.locale}
+
+
+def step_addon_strings(messages):
+    """Each user-facing string of the add-on and what Blender shows for it in the interface language.
+
+    messages are the sentences the tests found in the add-on's source; the names and
+    tooltips of its operators and preferences, and the delivery core's messages, are
+    read from Blender and from the add-on here.
+    """
+    translations = bpy.app.translations
+    shown = [["*", message, translations.pgettext_iface(message)] for message in messages]
+    shown += [["*", message, translations.pgettext_iface(message)] for message in addon_module("messages").ALL]
+    for cls in addon_module("operators").classes:
+        module, name = cls.bl_idname.split(".")
+        rna = getattr(getattr(bpy.ops, module), name).get_rna_type()
+        shown.append(
+            [rna.translation_context, rna.name, translations.pgettext_iface(rna.name, rna.translation_context)]
+        )
+        shown.append(["*", rna.description, translations.pgettext_tip(rna.description)])
+    prefs = bpy.context.preferences.addons[state["package"]].preferences
+    for prop in prefs.bl_rna.properties:
+        if prop.identifier in ("rna_type", "bl_idname"):
+            continue
+        shown.append(
+            [prop.translation_context, prop.name, translations.pgettext_iface(prop.name, prop.translation_context)]
+        )
+        shown.append(["*", prop.description, translations.pgettext_tip(prop.description)])
+    return {"strings": shown}
+
+
+def step_draw_panel(pending=0, rejected_reasons=()):
+    """Draw the SaveTrail panel and the add-on's preferences into a recorder: the texts Blender would show."""
+    session = addon_module("session")
+    session.status.pending = pending
+    session.status.rejected = len(rejected_reasons)
+    session.status.rejected_reasons = tuple(rejected_reasons)
+    panel = addon_module("panels").SAVETRAIL_PT_main
+    panel_texts, preferences_texts = [], []
+    panel.draw(_Drawn(None, _RecordingLayout(panel_texts)), bpy.context)
+    prefs = bpy.context.preferences.addons[state["package"]].preferences
+    type(prefs).draw(_Drawn(prefs, _RecordingLayout(preferences_texts)), bpy.context)
+    return {"panel": panel_texts, "preferences": preferences_texts}
+
+
+class _Drawn:
+    """What a panel's or preferences' draw() gets as self: their data, and a layout to draw into."""
+
+    def __init__(self, target, layout):
+        self._target = target
+        self.layout = layout
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+
+class _RecordingLayout:
+    """A stand-in for bpy.types.UILayout that records each text as Blender would translate it."""
+
+    def __init__(self, shown):
+        self.shown = shown
+        self.enabled = self.active = self.alert = self.use_property_split = True
+
+    def _show(self, text, context="*", translate=True):
+        if text:
+            self.shown.append(bpy.app.translations.pgettext_iface(text, context or "*") if translate else text)
+
+    def label(self, *, text="", text_ctxt="", translate=True, **_options):
+        self._show(text, text_ctxt, translate)
+
+    def operator(self, idname, *, text=None, text_ctxt="", translate=True, **_options):
+        module, name = idname.split(".")
+        rna = getattr(getattr(bpy.ops, module), name).get_rna_type()
+        if text is None:
+            self._show(rna.name, rna.translation_context)
+        else:
+            self._show(text, text_ctxt or rna.translation_context, translate)
+        return _Drawn(None, None)
+
+    def prop(self, data, property, *, text=None, text_ctxt="", translate=True, **_options):
+        rna = data.bl_rna.properties[property]
+        self._show(rna.name if text is None else text, text_ctxt or rna.translation_context, translate)
+
+    def row(self, **_options):
+        return _RecordingLayout(self.shown)
+
+    def box(self):
+        return _RecordingLayout(self.shown)
+
+    def column(self, *, heading="", heading_ctxt="", translate=True, **_options):
+        self._show(heading, heading_ctxt, translate)
+        return _RecordingLayout(self.shown)
+
+    def separator(self, **_options):
+        pass
+
+
 def _repository_index(url, module):
     """Return the index of the remote repository with that module name, adding it first if needed.
 
