@@ -3,8 +3,16 @@
 import bpy
 from bpy.props import StringProperty
 
-from . import session
+from . import preferences, session
 from .translations import text
+
+
+def _has_preferences(cls, context) -> bool:
+    """Poll: Blender started with --addons enables the add-on without its preferences."""
+    if preferences.get(context) is not None:
+        return True
+    cls.poll_message_set(text("SaveTrail has no settings in this session: enable it in Preferences > Add-ons"))
+    return False
 
 
 class SAVETRAIL_OT_save_and_report(bpy.types.Operator):
@@ -18,6 +26,10 @@ class SAVETRAIL_OT_save_and_report(bpy.types.Operator):
     filter_blender: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
     filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
     check_existing: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+
+    @classmethod
+    def poll(cls, context):
+        return _has_preferences(cls, context)
 
     def invoke(self, context, event):
         if self.filepath or bpy.data.filepath:
@@ -60,6 +72,10 @@ class SAVETRAIL_OT_send_pending(bpy.types.Operator):
     bl_idname = "savetrail.send_pending"
     bl_label = "Send Pending"
     bl_options = {"REGISTER"}
+
+    @classmethod
+    def poll(cls, context):
+        return _has_preferences(cls, context)
 
     def execute(self, context):
         session.send_pending()

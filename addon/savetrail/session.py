@@ -5,6 +5,7 @@ never touches bpy; it talks back through its results queue, which a timer drains
 """
 
 import atexit
+import dataclasses
 import os
 import queue
 import socket
@@ -15,7 +16,7 @@ import bpy
 
 from . import preferences, report
 from .outbox import Outbox
-from .translations import text
+from .translations import WorkerText
 from .worker import DeliverySettings, DeliveryWorker, State
 
 RESULTS_INTERVAL = 0.5  # seconds between two looks at the worker's results
@@ -38,6 +39,7 @@ class Status:
 status = Status()
 _worker = None
 _outbox = None
+_worker_text = WorkerText()
 # Set while our own operator saves, so the save_post handler does not report twice.
 _operator_save_in_progress = False
 
@@ -105,7 +107,8 @@ def get_worker() -> DeliveryWorker:
 
     if _worker is None:
         _outbox = Outbox(outbox_folder())
-        _worker = DeliveryWorker(_outbox, delivery_settings(), translate=text)
+        _worker_text.refresh()
+        _worker = DeliveryWorker(_outbox, delivery_settings(), translate=_worker_text)
         _worker.start()
         _refresh_counts()
     if not bpy.app.timers.is_registered(poll_results):
@@ -150,6 +153,8 @@ def poll_results():
     """Timer: show what the worker has done since the last look."""
     if _worker is None:
         return None
+    _worker_text.refresh()  # the artist may have switched the interface language
+    shown = dataclasses.astuple(status)
     last_error = None
     for event in _drain_events(_worker):
         status.pending = event.pending
@@ -163,7 +168,8 @@ def poll_results():
     if last_error:
         _tell_artist(last_error)
     _refresh_counts()
-    _redraw_panels()
+    if dataclasses.astuple(status) != shown:
+        _redraw_panels()
     return RESULTS_INTERVAL
 
 
@@ -200,10 +206,13 @@ def _redraw_panels():
     window_manager = getattr(bpy.context, "window_manager", None)
     if window_manager is None:
         return
+    # The sidebar only: redrawing the whole 3D Viewport twice a second costs the artist frames.
     for window in window_manager.windows:
         for area in window.screen.areas:
             if area.type == "VIEW_3D":
-                area.tag_redraw()
+                for region in area.regions:
+                    if region.type == "UI":
+                        region.tag_redraw()
 
 
 @bpy.app.handlers.persistent

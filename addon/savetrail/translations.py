@@ -28,6 +28,7 @@ RUSSIAN = {
     "Could not save the file: {}": "Не удалось сохранить файл: {}",
     "Saved; the report is on its way to the server": "Сохранено; отчёт отправляется на сервер",
     "Sending the pending reports": "Отправка ожидающих отчётов",
+    "SaveTrail has no settings in this session: enable it in Preferences > Add-ons": "У SaveTrail нет настроек в этом сеансе: включите его в Настройки > Дополнения",
     # Panel
     "Set the server URL and API key in the add-on's preferences": "Укажите адрес сервера и API-ключ в настройках дополнения",
     "Online access is off: reports wait in the outbox": "Доступ в интернет выключен: отчёты ждут в очереди",
@@ -105,6 +106,29 @@ def translation_table() -> dict:
 def text(message: str) -> str:
     """Return the message in the interface language (for reports and status)."""
     return bpy.app.translations.pgettext_iface(message)
+
+
+class WorkerText:
+    """text() for the delivery worker's thread.
+
+    Blender translates on its main thread only (elsewhere pgettext returns the
+    English), and the worker never touches bpy: the main thread hands it the
+    sentences of the interface language with refresh(), the worker only looks up.
+    """
+
+    def __init__(self):
+        self._sentences = {}
+
+    def refresh(self):
+        """Take the interface language's sentences; call on Blender's main thread."""
+        view = bpy.context.preferences.view
+        locale = bpy.app.translations.locale if view.use_translate_interface else ""
+        table = translation_table()
+        language = table.get(locale) or table.get(locale.split("_")[0]) or {}
+        self._sentences = {message: translated for (context, message), translated in language.items() if context == "*"}
+
+    def __call__(self, message: str) -> str:
+        return self._sentences.get(message, message)
 
 
 def register():

@@ -60,6 +60,22 @@ def step_enable(package=None):
     return {"enabled": state["package"] in bpy.context.preferences.addons}
 
 
+def step_enable_for_session(package=None):
+    """Enable the add-on as `blender --addons NAME` does: loaded for this session, not in the preferences."""
+    state["package"] = package or state["package"]
+    addon_utils.enable(state["package"], persistent=True, handle_error=_raise)
+    return {
+        "loaded": state["package"] in sys.modules,
+        "in_preferences": state["package"] in bpy.context.preferences.addons,
+    }
+
+
+def step_save_preferences(show_splash=True):
+    bpy.context.preferences.view.show_splash = show_splash
+    bpy.ops.wm.save_userpref()
+    return {"saved": True}
+
+
 def step_disable():
     addon_utils.disable(state["package"], default_set=True, handle_error=_raise)
     return {"enabled": state["package"] in bpy.context.preferences.addons}
@@ -275,6 +291,17 @@ def step_addon_strings(messages):
         )
         shown.append(["*", prop.description, translations.pgettext_tip(prop.description)])
     return {"strings": shown}
+
+
+def step_translate_in_thread(message):
+    """Translate a message as the delivery worker does, from a thread that is not Blender's main one."""
+    worker_text = addon_module("translations").WorkerText()
+    worker_text.refresh()
+    found = {}
+    thread = threading.Thread(target=lambda: found.update(shown=worker_text(message)))
+    thread.start()
+    thread.join()
+    return found
 
 
 def step_draw_panel(pending=0, rejected_reasons=()):

@@ -35,3 +35,22 @@ def test_disable_and_remove_leave_nothing_behind(blender, addon_zips, addon_kind
     assert installed["files"] != []
     assert removed == {"result": ["FINISHED"], "enabled": False}
     assert after == {**before, "files": []}
+
+
+def test_enabled_without_preferences_the_button_says_how_to_enable(blender, install_step, addon_package, tmp_path):
+    results = blender(
+        [
+            install_step,
+            {"do": "disable"},
+            {"do": "enable_for_session", "package": addon_package},
+            {"do": "save_and_report", "filepath": str(tmp_path / "a.blend")},
+        ]
+    )
+
+    assert results[2] == {"loaded": True, "in_preferences": False}
+    assert results[3]["result"] == ["CANCELLED"]
+    assert results[3]["error"] == (
+        "Operator bpy.ops.savetrail.save_and_report.poll() "
+        "SaveTrail has no settings in this session: enable it in Preferences > Add-ons"
+    )
+    assert not (tmp_path / "a.blend").exists()

@@ -127,3 +127,15 @@ def test_panel_shows_english_when_the_interface_is_english(blender, install_step
         "Set the server URL and API key in the add-on's preferences",
         "Send Pending (0)",
     ]
+
+
+def test_worker_thread_gets_russian_too(blender, install_step):
+    results = blender(
+        [
+            install_step,
+            {"do": "interface_language", "language": "ru_RU"},
+            {"do": "translate_in_thread", "message": "{problem}, will retry in {seconds} s"},
+        ]
+    )
+
+    assert results[2] == {"shown": "{problem}, повтор через {seconds} с"}
