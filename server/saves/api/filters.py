@@ -23,10 +23,15 @@ class AwareIsoDateTimeField(IsoDateTimeField):
             raise ValidationError("Enter a time, or leave the parameter out.", "blank")
         return super().clean(value)
 
-    def strptime(self, value, format):
-        parsed = parse_datetime(value)
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
         if parsed is None:
-            raise ValueError(value)
+            raise ValidationError(self.error_messages["invalid"], "invalid")
         if timezone.is_naive(parsed):
             raise ValidationError(OFFSET_REQUIRED, "offset_required")
         try:
