@@ -162,7 +162,7 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'savetrail.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue for the lock (up to 20 s) instead of failing with

@@ -73,7 +73,7 @@ def busy_server(tmp_path):
     server = LiveServer(
         tmp_path,
         workers=2,
-        threads=16,
+        threads=8,
         env={"SAVETRAIL_THROTTLE_RATE": "1000000/min"},
     )
     server.start()
