@@ -14,7 +14,7 @@ from saves import services
 from saves.models import ApiKey, SaveReport
 
 from . import schema
-from .authentication import HasReadScope, HasReportScope
+from .authentication import ApiKeyAuthentication, HasReadScope, HasReportScope
 from .exceptions import Conflict, DatabaseUnavailable, PayloadTooLarge, field_errors
 from .filters import SaveReportFilter
 from .serializers import BatchSerializer, SaveReportSerializer
@@ -144,6 +144,7 @@ class SaveReportsView(ReportReceivingView):
 
 @schema.batch_view
 class SaveReportBatchView(ReportReceivingView):
+    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasReportScope]
 
     def post(self, request):
