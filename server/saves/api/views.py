@@ -101,7 +101,7 @@ class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
             path = path[:LOGGED_PATH_LENGTH] + "…"
         logger.log(
             logging.INFO if status_code < 400 else logging.WARNING,
-            "report %s key=%s user=%r path=%r ms=%.0f",
+            "report status=%s key=%s user=%r path=%r ms=%.0f",
             status_code,
             api_key.name if isinstance(api_key, ApiKey) else "-",
             report.get("username"),
