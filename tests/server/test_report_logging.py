@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import post_json
+from server_helpers import post_json
 
 pytestmark = pytest.mark.django_db
 
