@@ -295,8 +295,19 @@ def test_batch_refused_as_a_whole_falls_back_to_single_reports():
     assert batch.fall_back
 
 
-def test_batch_unknown_to_the_server_is_retried_not_lost():
-    reply = api_error(404, "not_found", "Not found.")
+@pytest.mark.parametrize("status", [404, 405])
+def test_server_without_batches_falls_back_to_single_reports(status):
+    reply = api_error(status, "not_found", "Not found.")
+
+    batch = post_batch(
+        FakeTransport(SaveTrailStub(reply)), "k", [make_report()], now=NOW
+    )
+
+    assert batch.fall_back
+
+
+def test_batch_hitting_server_trouble_is_retried_not_split():
+    reply = api_error(503, "database_unavailable", "Try later.")
 
     batch = post_batch(
         FakeTransport(SaveTrailStub(reply)), "k", [make_report()], now=NOW
