@@ -235,32 +235,32 @@ class DeliveryWorker:
         pending = self.outbox.pending(limit=BATCH_LIMIT)
         while pending and result.failure is None and not self._stopping.is_set():
             if len(pending) > BATCH_THRESHOLD and self._batch_size > BATCH_THRESHOLD:
-                chunk, pending = pending[: self._batch_size], pending[self._batch_size :]
-                self._deliver_batch(transport, settings, chunk, result)
+                chunk = pending[: self._batch_size]
+                if self._deliver_batch(transport, settings, chunk, result):
+                    pending = pending[len(chunk) :]
             else:
                 self._deliver_one(transport, settings, pending.pop(0), result)
         return result
 
-    def _deliver_batch(self, transport: Transport, settings: DeliverySettings, reports: list, result: _Pass) -> None:
+    def _deliver_batch(self, transport: Transport, settings: DeliverySettings, reports: list, result: _Pass) -> bool:
+        """Send one batch; return False when the server refused it as a whole and it must be sent smaller."""
         batch = post_batch(transport, settings.api_key, reports, now=self._wall_clock())
         if batch.fall_back:
-            # Known limitation: a server that refuses batches is asked again after new settings only.
+            # Too large: halve it. Any other refusal: single reports until the settings change.
             self._batch_size = self._batch_size // 2 if batch.delivery.status == 413 else 0
             logger.warning("SaveTrail batch refused (HTTP %s); sending fewer at once", batch.delivery.status)
-            for report in reports:
-                if result.failure is None and not self._stopping.is_set():
-                    self._deliver_one(transport, settings, report, result)
-            return
+            return False
 
         if batch.delivery.outcome is not Outcome.DELIVERED:
             result.failure = batch.delivery
-            return
+            return True
 
         for item in batch.items:
             self._record(item.event_id, item.outcome, item.reason, result)
         if len(batch.items) < len(reports):
             problem = Problem(messages.UNEXPECTED_ANSWER, {"status": batch.delivery.status})
             result.failure = Delivery(Outcome.RETRY, status=batch.delivery.status, problem=problem)
+        return True
 
     def _deliver_one(self, transport: Transport, settings: DeliverySettings, report: dict, result: _Pass) -> None:
         delivery = post_report(transport, settings.api_key, report, now=self._wall_clock())

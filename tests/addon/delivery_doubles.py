@@ -108,7 +108,8 @@ class FakeTransport:
         if isinstance(step, TransportError):
             raise step
         status, answer_headers, payload = step
-        return Answer(status, answer_headers, json.dumps(payload).encode())
+        lower_case = {name.lower(): value for name, value in answer_headers.items()}
+        return Answer(status, lower_case, json.dumps(payload).encode())
 
     def abort(self):
         self.aborted = True
