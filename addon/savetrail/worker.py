@@ -163,6 +163,8 @@ class DeliveryWorker:
 
     def update_settings(self, settings: DeliverySettings) -> None:
         with self._lock:
+            if settings.server_url != self._settings.server_url:
+                self._not_before = -math.inf  # another server: the old one's Retry-After is moot
             self._settings = settings
             self._batch_size = BATCH_LIMIT
             self._next_attempt = self._not_before
@@ -295,6 +297,8 @@ class DeliveryWorker:
     def _schedule_retry(self, result: _Pass, now: float) -> float:
         failure = result.failure
         with self._lock:
+            if result.sent or result.rejected:
+                self._failures = 0  # the server answered this pass: start the back-off afresh
             self._failures += 1
             ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(self._failures - 1, 16))
             delay = max(MIN_DELAY, self._random() * ceiling)
