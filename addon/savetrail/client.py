@@ -71,7 +71,7 @@ class Problem:
     values: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, translate=messages.identity) -> str:
-        return translate(self.template).format(**self.values)
+        return messages.render(self.template, translate, **self.values)
 
 
 @dataclass(frozen=True)

@@ -312,25 +312,29 @@ class DeliveryWorker:
         if failure.outcome is Outcome.UNAUTHORIZED:
             self._publish(State.UNAUTHORIZED, problem, counts=counts, retry_in=delay, sent=result.sent)
         else:
-            message = self._translate(messages.RETRY_IN).format(problem=problem, seconds=math.ceil(delay))
+            message = messages.render(messages.RETRY_IN, self._translate, problem=problem, seconds=math.ceil(delay))
             self._publish(State.RETRYING, message, counts=counts, retry_in=delay, sent=result.sent)
         return delay
 
     def _wait_for_other_session(self, now: float) -> float:
         with self._lock:
             self._next_attempt = now + OTHER_SESSION_DELAY
-        self._publish(State.WAITING, self._translate(messages.OTHER_SESSION_SENDING), retry_in=OTHER_SESSION_DELAY)
+        self._publish(
+            State.WAITING,
+            messages.render(messages.OTHER_SESSION_SENDING, self._translate),
+            retry_in=OTHER_SESSION_DELAY,
+        )
         return OTHER_SESSION_DELAY
 
     def _publish_pass(self, result: _Pass):
         counts = self.outbox.counts()
         if result.rejected:
-            message = self._translate(messages.REJECTED).format(reason=result.last_reason)
+            message = messages.render(messages.REJECTED, self._translate, reason=result.last_reason)
             self._publish(State.REJECTED, message, counts=counts, sent=result.sent)
         elif result.sent == 1:
-            self._publish(State.SENT, self._translate(messages.SENT), counts=counts, sent=1)
+            self._publish(State.SENT, messages.render(messages.SENT, self._translate), counts=counts, sent=1)
         elif result.sent:
-            message = self._translate(messages.SENT_MANY).format(count=result.sent)
+            message = messages.render(messages.SENT_MANY, self._translate, count=result.sent)
             self._publish(State.SENT, message, counts=counts, sent=result.sent)
         else:
             self._publish(State.IDLE, "", counts=counts)

@@ -420,6 +420,19 @@ def test_messages_go_through_the_translate_hook(outbox):
     assert delivery_worker.status.message == "Сервер недоступен, повтор через 1 с"
 
 
+def test_a_translation_with_a_wrong_field_falls_back_to_english(outbox):
+    outbox.append(make_report())
+    broken = {messages.RETRY_IN: "{проблема}, повтор через {seconds} с"}
+    stub = SaveTrailStub(unreachable())
+    delivery_worker = make_worker(
+        outbox, FakeTransport(stub), translate=lambda text: broken.get(text, text)
+    )
+
+    delivery_worker.run_once(now=0.0)
+
+    assert delivery_worker.status.message == "Server unreachable, will retry in 1 s"
+
+
 def test_every_message_is_in_the_catalogue():
     constants = [
         value
@@ -502,3 +515,33 @@ def test_thread_survives_a_fault_and_goes_on_after_wake(outbox, caplog):
     assert delivery_worker.stop() is True
     assert "SaveTrail delivery failed" in caplog.text
     assert "RuntimeError: a bug" in caplog.text
+
+
+def test_back_off_starts_afresh_after_the_server_answered(outbox):
+    first, second = make_report(), make_report()
+    outbox.append(first)
+    outbox.append(second)
+    created = (201, {}, {**first, "id": 1})
+    stub = SaveTrailStub(unreachable(), unreachable(), created, unreachable())
+    delivery_worker = make_worker(outbox, FakeTransport(stub), random=lambda: 1.0)
+    assert delivery_worker.run_once(now=0.0) == 2.0
+    assert delivery_worker.run_once(now=2.0) == 4.0
+
+    assert delivery_worker.run_once(now=6.0) == 2.0  # first sent, then second failed
+
+    assert outbox.pending() == [second]
+
+
+def test_new_server_url_forgets_the_old_servers_retry_after(outbox):
+    outbox.append(make_report())
+    throttled = (429, {"Retry-After": "600"}, {"code": "throttled", "detail": "Slow."})
+    stub = SaveTrailStub(throttled)
+    delivery_worker = make_worker(outbox, FakeTransport(stub))
+    assert delivery_worker.run_once(now=0.0) == 600.0
+
+    delivery_worker.update_settings(
+        dataclasses.replace(SETTINGS, server_url="http://other.test")
+    )
+
+    assert delivery_worker.run_once(now=1.0) is None
+    assert outbox.counts().pending == 0
