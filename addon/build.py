@@ -8,9 +8,10 @@ The version comes from addon/savetrail/blender_manifest.toml; bl_info must agree
 
 import ast
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
+
+import tomllib
 
 ADDON_DIR = Path(__file__).resolve().parent / "savetrail"
 DIST_DIR = Path(__file__).resolve().parent.parent / "dist"

@@ -55,7 +55,9 @@ class FaultProxy:
                 connection, _ = self._listener.accept()
             except OSError:
                 continue
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+            worker = threading.Thread(target=self._serve, args=(connection,))
+            worker.daemon = True
+            worker.start()
 
     def _serve(self, connection: socket.socket) -> None:
         connection.settimeout(30)

@@ -9,11 +9,14 @@ import json
 from dataclasses import replace
 
 import pytest
-from .fault_proxy import DROP_AFTER_STORE, ERROR_500, FORWARD, HANG, FaultProxy
+
 from savetrail.outbox import Outbox
 from savetrail.report import build_report
 from savetrail.worker import DeliverySettings, DeliveryWorker
 
+from .fault_proxy import DROP_AFTER_STORE, ERROR_500, FORWARD, HANG, FaultProxy
+
+BLENDER = {"blender_version": "5.0.1"}
 SAVES_PER_PHASE = 50
 STEP = 1_000.0  # seconds of fake time per pass: longer than any back-off
 
@@ -40,9 +43,7 @@ class Blender:
 
     def save(self, count, phase):
         reports = [
-            build_report(
-                f"/shots/{phase}/v{n:03}.blend", username="anna", blender_version="5.0.1"
-            )
+            build_report(f"/shots/{phase}/v{n:03}.blend", username="anna", **BLENDER)
             for n in range(count)
         ]
         for report in reports:
@@ -60,7 +61,8 @@ class Blender:
 def stored_event_ids(server):
     script = (
         "import json; from saves.models import SaveReport as S; "
-        "print(json.dumps([str(e) for e in S.objects.values_list('event_id', flat=True)]))"
+        "ids = S.objects.values_list('event_id', flat=True); "
+        "print(json.dumps([str(event_id) for event_id in ids]))"
     )
     return json.loads(server.manage("shell", "--no-imports", "-c", script))
 
