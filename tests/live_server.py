@@ -42,11 +42,13 @@ class LiveServer:
         workers: int = 2,
         threads: int = 8,
         env: dict[str, str] | None = None,
+        gunicorn_args: tuple[str, ...] = (),
     ):
         self.folder = Path(folder)
         self.workers = workers
         self.threads = threads
         self.extra_env = env or {}
+        self.gunicorn_args = gunicorn_args
         self.log_path = self.folder / "server.log"
         self.port: int | None = None
         self.database_url: str | None = None
@@ -79,13 +81,18 @@ class LiveServer:
             **self.extra_env,
         }
 
+    def prepare_database(self) -> None:
+        """Create and migrate the server's database, once."""
+        if self.database_url is not None:
+            return
+        self._secret_key = secrets.token_urlsafe(50)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.database_url = self._create_database()
+        self.manage("migrate", "--noinput")
+
     def start(self) -> None:
         """Start serving; on the first start, create and migrate the database."""
-        if self.database_url is None:
-            self._secret_key = secrets.token_urlsafe(50)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.database_url = self._create_database()
-            self.manage("migrate", "--noinput")
+        self.prepare_database()
 
         self._socket = socket.create_server(("127.0.0.1", self.port or 0))
         self._socket.set_inheritable(True)
@@ -109,8 +116,12 @@ class LiveServer:
                     str(self.threads),
                     "--graceful-timeout",
                     "5",
+                    "--no-control-socket",
                     "--access-logfile",
                     "-",
+                    "--access-logformat",
+                    'worker=%(p)s %(h)s "%(r)s" %(s)s %(M)sms',
+                    *self.gunicorn_args,
                 ],
                 env=self.env,
                 stdout=log,

@@ -11,16 +11,20 @@ bl_info = {
     "category": "System",
 }
 
-from . import operators, panels, preferences, session, translations  # noqa: E402
 
-_modules = (translations, preferences, operators, panels, session)
+def _blender_modules():
+    # Imported here, not at the top: the delivery core (savetrail.outbox, ...) is
+    # also imported without Blender, by its tests and tools.
+    from . import operators, panels, preferences, session, translations
+
+    return (translations, preferences, operators, panels, session)
 
 
 def register():
-    for module in _modules:
+    for module in _blender_modules():
         module.register()
 
 
 def unregister():
-    for module in reversed(_modules):
+    for module in reversed(_blender_modules()):
         module.unregister()

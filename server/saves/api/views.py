@@ -3,7 +3,9 @@
 import logging
 import time
 
+from django.http import Http404
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +14,7 @@ from saves import services
 from saves.models import ApiKey, SaveReport
 
 from . import schema
-from .authentication import HasReadScope, HasReportScope
+from .authentication import ApiKeyAuthentication, HasReadScope, HasReportScope
 from .exceptions import Conflict, DatabaseUnavailable, PayloadTooLarge, field_errors
 from .filters import SaveReportFilter
 from .serializers import BatchSerializer, SaveReportSerializer
@@ -29,9 +31,53 @@ class NewestFirstPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        """Return the page_size asked for; refuse one out of 1-500 (400)."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Ask for 1 to {self.max_page_size} reports a page."
+                    ]
+                }
+            )
+        return int(value)
 
-class ReportReceivingView(generics.GenericAPIView):
-    """Refuse bodies over 1 MiB, and log one line per received report."""
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+class RequestShapeChecks:
+    """Refuse unknown methods (405) and bodies over 1 MiB (413) before anything.
+
+    Neither answer depends on who asks, so neither waits for authentication.
+    """
+
+    http_method_names = ["get", "post", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+
+        # Known limitation: Django reads a body sent without Content-Length
+        # (chunked) as empty, so such a report is answered 400, never stored.
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
+            raise PayloadTooLarge()
+
+        super().initial(request, *args, **kwargs)
+
+
+class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
+    """Log one line per received report: key name, user, path, status, time."""
 
     serializer_class = SaveReportSerializer
 
@@ -39,9 +85,6 @@ class ReportReceivingView(generics.GenericAPIView):
         self.started = time.monotonic()
         self.logged = False
         self.submitted = None
-        content_length = request.META.get("CONTENT_LENGTH") or "0"
-        if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
-            raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -60,7 +103,7 @@ class ReportReceivingView(generics.GenericAPIView):
             path = path[:LOGGED_PATH_LENGTH] + "…"
         logger.log(
             logging.INFO if status_code < 400 else logging.WARNING,
-            "report %s key=%s user=%r path=%r ms=%.0f",
+            "report status=%s key=%s user=%r path=%r ms=%.0f",
             status_code,
             api_key.name if isinstance(api_key, ApiKey) else "-",
             report.get("username"),
@@ -103,6 +146,7 @@ class SaveReportsView(ReportReceivingView):
 
 @schema.batch_view
 class SaveReportBatchView(ReportReceivingView):
+    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasReportScope]
 
     def post(self, request):
@@ -149,14 +193,20 @@ class SaveReportBatchView(ReportReceivingView):
 
 
 @schema.detail_view
-class SaveReportDetailView(generics.RetrieveAPIView):
+class SaveReportDetailView(RequestShapeChecks, generics.RetrieveAPIView):
     queryset = SaveReport.objects.select_related("api_key")
     serializer_class = SaveReportSerializer
     permission_classes = [HasReadScope]
 
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound("There is no report with this id.") from None
+
 
 @schema.health_view
-class HealthView(APIView):
+class HealthView(RequestShapeChecks, APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
