@@ -8,7 +8,9 @@ from .translations import text
 
 
 def _has_preferences(cls, context) -> bool:
-    """Poll: Blender started with --addons enables the add-on without its preferences."""
+    # Known limitation: `blender --addons savetrail` loads the add-on for the session
+    # without an entry in the preferences, so it has no server, key or user name; the
+    # buttons then say how to enable it, and nothing is saved or sent.
     if preferences.get(context) is not None:
         return True
     cls.poll_message_set(text("SaveTrail has no settings in this session: enable it in Preferences > Add-ons"))
