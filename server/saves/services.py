@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -153,7 +153,11 @@ def save_event_record(
     """
     report = _complete(data)
 
-    known = SaveReport.objects.filter(event_id=report["event_id"]).first()
+    known = (
+        SaveReport.objects.select_related("api_key")
+        .filter(event_id=report["event_id"])
+        .first()
+    )
     if known is not None:
         return known, _outcome_for_known(known, report)
 
@@ -162,7 +166,9 @@ def save_event_record(
             record = SaveReport.objects.create(api_key=api_key, **report)
     except IntegrityError:
         # Another request stored the same event_id between our look-up and insert.
-        known = SaveReport.objects.get(event_id=report["event_id"])
+        known = SaveReport.objects.select_related("api_key").get(
+            event_id=report["event_id"]
+        )
         return known, _outcome_for_known(known, report)
 
     return record, Outcome.CREATED
@@ -189,7 +195,9 @@ def _save_batch_at_once(
     api_key: ApiKey | None, reports: list[dict]
 ) -> list[tuple[SaveReport, Outcome]]:
     event_ids = [report["event_id"] for report in reports]
-    known = SaveReport.objects.in_bulk(event_ids, field_name="event_id")
+    known = SaveReport.objects.select_related("api_key").in_bulk(
+        event_ids, field_name="event_id"
+    )
 
     received_at = timezone.now()
     results = []
@@ -207,3 +215,13 @@ def _save_batch_at_once(
 
     SaveReport.objects.bulk_create(new_records)
     return results
+
+
+def database_is_reachable() -> bool:
+    """Return whether the database answers a trivial query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
