@@ -319,6 +319,17 @@ class TestSearch:
 
         assert listed_paths(html) == expected
 
+    def test_search_says_how_many_it_found(self, admin_client):
+        html = page(admin_client, "?q=shot")
+
+        assert (
+            '<span class="small quiet">2 save reports found (<a href="?">clear search '
+            "and filters</a>)</span>"
+        ) in html
+
+    def test_no_count_beside_the_search_box_without_a_search(self, admin_client):
+        assert "found (" not in page(admin_client)
+
 
 class TestDateHierarchy:
     @pytest.fixture(autouse=True)
@@ -490,6 +501,7 @@ class TestCounting:
         third = page(admin_client, "?username__exact=anna&p=3")
 
         assert "more than 3 save reports" in first
+        assert "Select every matching report (more than 3 save reports)" in first
         assert listed_paths(first) == ["/5.blend", "/4.blend"]
         assert '<a href="?p=2&amp;username__exact=anna">2</a>' in first
         assert listed_paths(third) == ["/1.blend"]

@@ -75,10 +75,10 @@ class TestReportsPerDay:
 
         # The axis tops out at 5; the plot is 184 units high, its floor at y=194.
         assert (
-            '<rect class="bar" x="734.8" y="46.8" width="18.9" height="147.2">' in html
+            '<rect class="bar" x="715.4" y="46.8" width="18.3" height="147.2">' in html
         )
         assert (
-            '<rect class="bar" x="711.2" y="120.4" width="18.9" height="73.6">' in html
+            '<rect class="bar" x="692.4" y="120.4" width="18.3" height="73.6">' in html
         )
         assert 'dy="4" text-anchor="end">5</text>' in html
 
