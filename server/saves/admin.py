@@ -4,6 +4,7 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 admin.site.site_header = "SaveTrail administration"
 admin.site.site_title = "SaveTrail"
+admin.site.site_url = None  # the server has no public pages to "view"
 admin.site.index_title = "Who saved which Blender file, where and when"
 admin.site.index_template = "admin/saves/index.html"
 admin.site.login_template = "admin/saves/login.html"
@@ -161,7 +163,12 @@ class SaveReportAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
 
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # The list itself explains a bad date or filter in the address.
+            list_url = reverse("admin:saves_savereport_changelist")
+            return HttpResponseRedirect(f"{list_url}?{request.GET.urlencode()}")
         logger.info(
             "%s exported save reports as CSV (filters: %s)",
             request.user.get_username(),
@@ -269,6 +276,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # One index-only count per key listed, not a join over every report.
+        # Known limitation: still exact, so the list costs as much as the
+        # listed keys' reports to count (about a million index entries in a
+        # few tenths of a second); a stored counter would need the services
+        # to update it on every report.
         sent = (
             SaveReport.objects.filter(api_key=OuterRef("pk"))
             .order_by()

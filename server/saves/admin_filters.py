@@ -15,6 +15,8 @@ class IndexedValuesFilter(admin.FieldListFilter):
     table on every page; this one walks the field's index instead.
     """
 
+    # Known limitation: only the first 300 values (in index order) are offered;
+    # past that a sidebar stops helping, and the search box finds the rest.
     max_choices = 300
 
     def __init__(self, field, request, params, model, model_admin, field_path):

@@ -251,6 +251,13 @@ class TestFilters:
 
         assert listed_paths(html) == expected
 
+    def test_key_hashes_cannot_be_probed_through_filters(self, admin_client):
+        issue_api_key("k")
+
+        response = admin_client.get(LIST_URL + "?api_key__key_hash__startswith=a")
+
+        assert response.status_code == 400
+
     def test_invalid_date_is_ignored_with_a_warning(self, admin_client):
         make_report(file_path="/a.blend")
 

@@ -173,6 +173,21 @@ def test_staff_without_view_permission_may_not_export(client, django_user_model)
     assert client.get(EXPORT_URL).status_code == 403
 
 
+def test_bad_date_in_the_address_goes_back_to_the_list(admin_client):
+    response = admin_client.get(EXPORT_URL + "?saved_at__year=abc")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST_URL}?saved_at__year=abc"
+
+
+def test_filters_outside_the_list_are_refused(admin_client):
+    issue_api_key("k")
+
+    response = admin_client.get(EXPORT_URL + "?api_key__key_hash__startswith=a")
+
+    assert response.status_code == 400
+
+
 def test_anonymous_is_sent_to_log_in(client):
     response = client.get(EXPORT_URL)
 
