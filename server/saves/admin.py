@@ -33,7 +33,12 @@ admin.site.index_title = "Who saved which Blender file, where and when"
 admin.site.index_template = "admin/saves/index.html"
 admin.site.login_template = "admin/saves/login.html"
 
-ADMIN_MEDIA = {"css": {"all": ["saves/admin.css"]}, "js": ["saves/viewer_timezone.js"]}
+
+class SaveTrailAssets:
+    """The style sheet and the time-zone script of every SaveTrail admin page."""
+
+    css = {"all": ["saves/admin.css"]}
+    js = ["saves/viewer_timezone.js"]
 
 
 class QuerysetOnlyChangeList(ChangeList):
@@ -79,6 +84,10 @@ class SaveReportAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ("export_selected", "delete_selected")
+    # Deleting from the audit log is for a few rows at a time: Django's
+    # confirmation page lists every row, and an audit log is not emptied by
+    # accident.
+    delete_limit = 1000
     fields = (
         "saved_both",
         "username",
@@ -92,9 +101,7 @@ class SaveReportAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    class Media:
-        css = ADMIN_MEDIA["css"]
-        js = ADMIN_MEDIA["js"]
+    Media = SaveTrailAssets
 
     @admin.display(description="saved", ordering="saved_at")
     def saved(self, report):
@@ -169,6 +176,7 @@ class SaveReportAdmin(admin.ModelAdmin):
             # The list itself explains a bad date or filter in the address.
             list_url = reverse("admin:saves_savereport_changelist")
             return HttpResponseRedirect(f"{list_url}?{request.GET.urlencode()}")
+
         logger.info(
             "%s exported save reports as CSV (filters: %s)",
             request.user.get_username(),
@@ -184,11 +192,6 @@ class SaveReportAdmin(admin.ModelAdmin):
             "%s exported selected save reports as CSV", request.user.get_username()
         )
         return export_response(queryset, filename_time=self.clock())
-
-    # Deleting from the audit log is for a few rows at a time: Django's
-    # confirmation page lists every row, and an audit log is not emptied by
-    # accident.
-    delete_limit = 1000
 
     @admin.action(description="Delete selected save reports", permissions=["delete"])
     def delete_selected(self, request, queryset):
@@ -270,9 +273,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "reports_sent",
     )
 
-    class Media:
-        css = ADMIN_MEDIA["css"]
-        js = ADMIN_MEDIA["js"]
+    Media = SaveTrailAssets
 
     def get_queryset(self, request):
         # One index-only count per key listed, not a join over every report.
