@@ -14,7 +14,7 @@ from saves import services
 from saves.models import ApiKey, SaveReport
 
 from . import schema
-from .authentication import HasReadScope, HasReportScope
+from .authentication import ApiKeyAuthentication, HasReadScope, HasReportScope
 from .exceptions import Conflict, DatabaseUnavailable, PayloadTooLarge, field_errors
 from .filters import SaveReportFilter
 from .serializers import BatchSerializer, SaveReportSerializer
@@ -67,6 +67,8 @@ class RequestShapeChecks:
         if method not in self.http_method_names or not hasattr(self, method):
             raise MethodNotAllowed(request.method)
 
+        # Known limitation: Django reads a body sent without Content-Length
+        # (chunked) as empty, so such a report is answered 400, never stored.
         content_length = request.META.get("CONTENT_LENGTH") or "0"
         if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
             raise PayloadTooLarge()
@@ -101,7 +103,7 @@ class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
             path = path[:LOGGED_PATH_LENGTH] + "…"
         logger.log(
             logging.INFO if status_code < 400 else logging.WARNING,
-            "report %s key=%s user=%r path=%r ms=%.0f",
+            "report status=%s key=%s user=%r path=%r ms=%.0f",
             status_code,
             api_key.name if isinstance(api_key, ApiKey) else "-",
             report.get("username"),
@@ -144,6 +146,7 @@ class SaveReportsView(ReportReceivingView):
 
 @schema.batch_view
 class SaveReportBatchView(ReportReceivingView):
+    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasReportScope]
 
     def post(self, request):
