@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from extensions.views import home
 from saves.api.exceptions import api_not_found_view
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("saves.api.urls")),
     path("extensions/", include("extensions.urls")),

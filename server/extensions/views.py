@@ -22,17 +22,23 @@ NOT_BUILT = (
 )
 
 
+def home(request):
+    """The server's front page: how to install the add-on, where the reports are."""
+    return _install_page(request)
+
+
 def repository(request):
     """Show how to install the add-on; answer with index.json to Blender.
 
     Blender asks for JSON, so the repository also works when an artist adds
     .../extensions/ without index.json.
     """
-    if _wants_json(request):
-        response = index_json(request)
-        patch_vary_headers(response, ["Accept"])
-        return response
+    response = index_json(request) if _wants_json(request) else _install_page(request)
+    patch_vary_headers(response, ["Accept"])
+    return response
 
+
+def _install_page(request):
     folder = _folder()
     index_file = folder / INDEX
     packages = (
@@ -47,9 +53,7 @@ def repository(request):
         "repository_url": request.build_absolute_uri(reverse("extensions:index-json")),
         "not_built": NOT_BUILT.format(folder=folder) if not packages else "",
     }
-    response = render(request, "extensions/repository.html", context)
-    patch_vary_headers(response, ["Accept"])
-    return response
+    return render(request, "extensions/repository.html", context)
 
 
 def index_json(request):

@@ -102,3 +102,13 @@ def test_missing_build_says_how_to_make_it(client, settings, tmp_path):
         "The SaveTrail add-on has not been built on this server: run `make addon`, "
         f"which writes the extensions repository into {tmp_path / 'nothing'}"
     )
+
+
+def test_front_page_explains_how_to_install(client, repository):
+    response = client.get("/", HTTP_ACCEPT="application/json")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "http://testserver/extensions/index.json" in page
+    assert 'href="/extensions/legacy/savetrail-1.2.3-legacy.zip"' in page
