@@ -7,9 +7,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 BPY_VERSION ?= 5.0.1
+# The LTS lines `make test-compat` also runs, each in its own venv (.venv-bpy-4.2, ...).
+BPY_4.2 ?= 4.2.23
+BPY_4.5 ?= 4.5.15
+BLENDER ?= /usr/bin/blender
+DEBIAN_PACKAGES := blender xvfb xauth xdotool imagemagick
+COMPAT_BLENDERS := bpy-5.0=bpy:$(CURDIR)/$(VENV)/bin/python,bpy-4.5=bpy:$(CURDIR)/.venv-bpy-4.5/bin/python,bpy-4.2=bpy:$(CURDIR)/.venv-bpy-4.2/bin/python,blender-3.4=binary:$(BLENDER)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run addon test lint lock clean
+.PHONY: help install run addon test test-compat debian-blender lint lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,8 +36,22 @@ $(VENV)/.bpy: $(VENV)/.installed
 		echo "bpy needs Python 3.11; this is $$($(PY) -V). The Blender tests will be skipped (a failure when CI=true)."; \
 	fi
 
-addon: $(VENV)/.installed ## Build the add-on zips into dist/
+# Blender's extension tool, which builds and validates the zips, ships in the bpy wheel.
+addon: $(VENV)/.installed $(VENV)/.bpy ## Build the add-on zips and the extensions repository into dist/
 	$(PY) addon/build.py
+
+# An older bpy for the compatibility tests (Python 3.11 only, about 350 MB each, once).
+.venv-bpy-%/.installed:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "bpy $(BPY_$*) needs Python 3.11; this is $$($(PYTHON) -V)"; exit 1; }
+	$(PYTHON) -m venv .venv-bpy-$*
+	.venv-bpy-$*/bin/pip install --quiet --disable-pip-version-check bpy==$(BPY_$*) 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+debian-blender: ## Install Debian's Blender 3.4 and the X tools the window test uses (apt, as root)
+	@if ! command -v $(BLENDER) Xvfb xauth xdotool import >/dev/null; then \
+		apt-get update && apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
 
 run: $(VENV)/.installed addon ## Serve on http://127.0.0.1:$(PORT) with SQLite in var/
 	$(PY) server/manage.py migrate --noinput
@@ -42,6 +62,11 @@ test: $(VENV)/.installed $(VENV)/.bpy ## Run the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+test-compat: $(VENV)/.installed $(VENV)/.bpy .venv-bpy-4.2/.installed .venv-bpy-4.5/.installed debian-blender ## Run the suite with the Blender tests on bpy 5.0, 4.5, 4.2 and Debian's Blender 3.4
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SAVETRAIL_BLENDERS=$(COMPAT_BLENDERS) $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed ## Check style with ruff
 	$(VENV)/bin/ruff check .

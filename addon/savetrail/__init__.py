@@ -1,9 +1,10 @@
 """SaveTrail: save the scene and report the save to the studio's server."""
 
+# "version" is written into the zipped copy by addon/build.py, from
+# blender_manifest.toml: the one place the version lives.
 bl_info = {
     "name": "SaveTrail",
     "author": "SaveTrail team",
-    "version": (0, 1, 0),
     "blender": (3, 0, 0),
     "location": "3D Viewport > Sidebar > SaveTrail, and File > Save & Report",
     "description": "Save the scene and report who saved which file, and when",

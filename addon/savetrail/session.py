@@ -6,6 +6,7 @@ never touches bpy; it talks back through its results queue, which a timer drains
 
 import atexit
 import os
+import queue
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,12 @@ import bpy
 from . import preferences, report
 from .outbox import Outbox
 from .translations import text
-from .worker import DeliverySettings, DeliveryWorker
+from .worker import DeliverySettings, DeliveryWorker, State
 
 RESULTS_INTERVAL = 0.5  # seconds between two looks at the worker's results
 STARTUP_DELAY = 2.0  # seconds after start-up before pending reports are sent
+# Worker states the panel shows as a problem.
+ERROR_STATES = {State.RETRYING, State.REJECTED, State.UNAUTHORIZED, State.OFFLINE, State.NOT_CONFIGURED}
 
 
 @dataclass
@@ -119,12 +122,12 @@ def poll_results():
     if _worker is None:
         return None
     last_error = None
-    for event in _worker.drain_results():
+    for event in _drain_events(_worker):
         status.message = event.message
-        status.is_error = event.is_error
+        status.is_error = event.state in ERROR_STATES
         status.pending = event.pending
         status.rejected = event.rejected
-        if event.is_error:
+        if status.is_error:
             last_error = event.message
     if last_error:
         _tell_artist(last_error)
@@ -133,10 +136,18 @@ def poll_results():
     return RESULTS_INTERVAL
 
 
+def _drain_events(worker):
+    while True:
+        try:
+            yield worker.events.get_nowait()
+        except queue.Empty:
+            return
+
+
 def _refresh_counts():
     if _outbox is None:
         return
-    status.pending = _outbox.pending_count()
+    status.pending = _outbox.counts().pending
     rejected = _outbox.rejected()
     status.rejected = len(rejected)
     status.rejected_reasons = tuple(entry.reason for entry in rejected[-3:])

@@ -30,13 +30,9 @@ def main() -> int:
 
     runtimes = available_runtimes()
     if not runtimes:
-        print(
-            "No Blender available: install bpy==5.0.1 (make test does)", file=sys.stderr
-        )
+        print("No Blender available: install bpy==5.0.1 (make test does)", file=sys.stderr)
         return 1
-    addon_zip = args.zip or str(
-        sorted((REPO / "dist").glob("savetrail-*[0-9].zip"))[-1]
-    )
+    addon_zip = args.zip or str(sorted((REPO / "dist").glob("savetrail-*[0-9].zip"))[-1])
 
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config"}

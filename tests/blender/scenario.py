@@ -12,8 +12,9 @@ import sys
 import time
 import traceback
 
-import addon_utils
 import bpy
+
+import addon_utils  # isort: skip  (the bpy module puts it on the path when imported)
 
 state = {"package": None}
 
@@ -24,9 +25,7 @@ def addon_module(name):
 
 def step_install(zip, kind):
     if kind == "extension":
-        bpy.ops.extensions.package_install_files(
-            filepath=zip, repo="user_default", enable_on_install=True
-        )
+        bpy.ops.extensions.package_install_files(filepath=zip, repo="user_default", enable_on_install=True)
         state["package"] = "bl_ext.user_default.savetrail"
     else:
         bpy.ops.preferences.addon_install(filepath=zip, overwrite=True)
@@ -112,9 +111,7 @@ def step_status():
         "message": status.message,
         "is_error": status.is_error,
         "rejected_reasons": list(status.rejected_reasons),
-        "save_post_handlers": [
-            handler.__name__ for handler in bpy.app.handlers.save_post
-        ],
+        "save_post_handlers": [handler.__name__ for handler in bpy.app.handlers.save_post],
         "outbox": str(session.outbox_folder()),
     }
 
@@ -133,14 +130,14 @@ def _raise(exc):
     raise exc
 
 
-STEPS = {
-    name.removeprefix("step_"): func
-    for name, func in globals().items()
-    if name.startswith("step_")
-}
+STEPS = {name.removeprefix("step_"): func for name, func in globals().items() if name.startswith("step_")}
 
 
 def main():
+    # An artist who uses SaveTrail has allowed online access (Blender 4.2 and later
+    # start with it off); the step "online_access" turns it off again.
+    if hasattr(bpy.app, "online_access"):
+        bpy.context.preferences.system.use_online_access = True
     steps = json.loads(sys.argv[sys.argv.index("--") + 1])
     results = []
     for step in steps:

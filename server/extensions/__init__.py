@@ -1,0 +1,1 @@
+"""The add-on, handed out as a Blender extensions repository."""
