@@ -79,13 +79,18 @@ class LiveServer:
             **self.extra_env,
         }
 
+    def prepare_database(self) -> None:
+        """Create and migrate the server's database, once."""
+        if self.database_url is not None:
+            return
+        self._secret_key = secrets.token_urlsafe(50)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.database_url = self._create_database()
+        self.manage("migrate", "--noinput")
+
     def start(self) -> None:
         """Start serving; on the first start, create and migrate the database."""
-        if self.database_url is None:
-            self._secret_key = secrets.token_urlsafe(50)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.database_url = self._create_database()
-            self.manage("migrate", "--noinput")
+        self.prepare_database()
 
         self._socket = socket.create_server(("127.0.0.1", self.port or 0))
         self._socket.set_inheritable(True)

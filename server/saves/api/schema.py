@@ -87,7 +87,7 @@ FORBIDDEN = _error(
     "permission_denied",
     "This API key may not send reports: it lacks the 'report' scope.",
 )
-NOT_FOUND = _error(404, "not_found", "No SaveReport matches the given query.")
+NOT_FOUND = _error(404, "not_found", "There is no report with this id.")
 TOO_LARGE = _error(413, "payload_too_large", "The request body is larger than 1 MiB.")
 NOT_JSON = _error(
     415,

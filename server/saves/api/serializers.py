@@ -100,7 +100,7 @@ class BatchSerializer(serializers.Serializer):
     """The envelope of a batch; each report in it is validated on its own."""
 
     reports = serializers.ListField(
-        child=serializers.JSONField(), max_length=MAX_BATCH_SIZE
+        child=serializers.JSONField(allow_null=True), max_length=MAX_BATCH_SIZE
     )
 
 

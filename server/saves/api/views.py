@@ -3,7 +3,9 @@
 import logging
 import time
 
+from django.http import Http404
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,8 +32,28 @@ class NewestFirstPagination(CursorPagination):
     max_page_size = 500
 
 
-class ReportReceivingView(generics.GenericAPIView):
-    """Refuse bodies over 1 MiB, and log one line per received report."""
+class RequestShapeChecks:
+    """Refuse unknown methods (405) and bodies over 1 MiB (413) before anything.
+
+    Neither answer depends on who asks, so neither waits for authentication.
+    """
+
+    http_method_names = ["get", "post", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
+            raise PayloadTooLarge()
+
+        super().initial(request, *args, **kwargs)
+
+
+class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
+    """Log one line per received report: key name, user, path, status, time."""
 
     serializer_class = SaveReportSerializer
 
@@ -39,9 +61,6 @@ class ReportReceivingView(generics.GenericAPIView):
         self.started = time.monotonic()
         self.logged = False
         self.submitted = None
-        content_length = request.META.get("CONTENT_LENGTH") or "0"
-        if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
-            raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -149,14 +168,20 @@ class SaveReportBatchView(ReportReceivingView):
 
 
 @schema.detail_view
-class SaveReportDetailView(generics.RetrieveAPIView):
+class SaveReportDetailView(RequestShapeChecks, generics.RetrieveAPIView):
     queryset = SaveReport.objects.select_related("api_key")
     serializer_class = SaveReportSerializer
     permission_classes = [HasReadScope]
 
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound("There is no report with this id.") from None
+
 
 @schema.health_view
-class HealthView(APIView):
+class HealthView(RequestShapeChecks, APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
