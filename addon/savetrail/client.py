@@ -160,7 +160,9 @@ def post_batch(transport: Transport, api_key: str, reports: Sequence[Mapping], *
         return BatchDelivery(Delivery(Outcome.RETRY, problem=error.problem))
 
     delivery = classify(answer, now=now)
-    if delivery.outcome is Outcome.REJECTED:
+    if delivery.outcome is Outcome.REJECTED or answer.status in (404, 405):
+        # The batch as a whole is refused, or the server has no batch endpoint: the
+        # reports themselves may be fine, and single requests will tell.
         return BatchDelivery(delivery, fall_back=True)
     if delivery.outcome is not Outcome.DELIVERED:
         return BatchDelivery(delivery)
@@ -524,6 +526,10 @@ class HttpTransport:
         try:
             connection.connect()
             phase = "read"
+            with self._lock:
+                aborted = self._aborted  # abort() came while connecting: the socket was not yet there
+            if aborted:
+                raise TransportError(Problem(messages.STOPPED))
             connection.sock.settimeout(self.read_timeout)
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
