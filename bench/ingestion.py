@@ -10,6 +10,7 @@ import json
 import secrets
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 
 from common import (
@@ -219,5 +220,15 @@ def _profile(server: Gunicorn, wrk: Wrk) -> str:
         f"{P99_GOAL_CLIENTS} clients for {seconds} s ({run.rps:.0f} req/s, "
         f"p99 {run.p99_ms:.1f} ms while sampled)"
     )
-    path = write_profile("ingestion", summarize_collapsed(raw_path, heading))
+    statements = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "request_statements.py"), wrk.api_key],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    text = summarize_collapsed(raw_path, heading)
+    text += "\n" + statements.stdout + statements.stderr[-2000:]
+    text += "(Transactions begin and commit outside the statements listed.)\n"
+    path = write_profile("ingestion", text)
     return str(path.name)
