@@ -1,15 +1,17 @@
-"""Time the admin's pages for a signed-in superuser; print the figures as JSON.
+"""Load the admin's pages as a signed-in superuser, on request, and time them.
 
-    DATABASE_URL=... python bench/admin_pages.py --loads 7 --profile-dir DIR
+    DATABASE_URL=... python bench/admin_pages.py
 
-Started by admin_scale.py with the server's production environment. Each page
-is loaded once to warm up, then --loads times; the figure is the median. One
-more load of each page runs under pyinstrument, with every SQL statement timed,
-and its text goes to DIR/<page>.txt.
+Started by admin_scale.py with the server's production environment, one
+process per database, so that the pages of two table sizes can be loaded in
+turns. It prints READY, then answers each line on stdin:
+
+    time PAGE            -> TIME <milliseconds>
+    profile PAGE FILE    -> PROFILED <SQL statements>  (pyinstrument text to FILE)
+
+PAGE is a key of PAGES with spaces written as dashes.
 """
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -40,11 +42,6 @@ class StatementTimer:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--loads", type=int, default=7)
-    parser.add_argument("--profile-dir", type=Path, required=True)
-    options = parser.parse_args()
-
     sys.path.insert(0, str(SERVER_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -60,31 +57,27 @@ def main() -> int:
     )
     client = Client(raise_request_exception=True)
     client.force_login(user)
-    options.profile_dir.mkdir(parents=True, exist_ok=True)
+    print("READY", flush=True)
 
-    figures = {}
-    for page, url in PAGES.items():
-        check(client.get(url), page)
-        seconds = []
-        for _ in range(options.loads):
+    for line in sys.stdin:
+        command, page, *rest = line.split()
+        page = page.replace("-", " ")
+        url = PAGES[page]
+        if command == "time":
             started = time.perf_counter()
             response = client.get(url)
-            seconds.append(time.perf_counter() - started)
+            elapsed_ms = (time.perf_counter() - started) * 1000
             check(response, page)
-
-        timer = StatementTimer()
-        profiler = Profiler(interval=0.0005)
-        with connection.execute_wrapper(timer):
-            profiler.start()
-            check(client.get(url), page)
-            profiler.stop()
-        write_profile(options.profile_dir, page, url, profiler, timer)
-        figures[page] = {
-            "url": url,
-            "milliseconds": [value * 1000 for value in seconds],
-            "statements": len(timer.statements),
-        }
-    print("ADMIN_PAGES " + json.dumps(figures))
+            print(f"TIME {elapsed_ms}", flush=True)
+        elif command == "profile":
+            timer = StatementTimer()
+            profiler = Profiler(interval=0.0005)
+            with connection.execute_wrapper(timer):
+                profiler.start()
+                check(client.get(url), page)
+                profiler.stop()
+            write_profile(Path(rest[0]), page, url, profiler, timer)
+            print(f"PROFILED {len(timer.statements)}", flush=True)
     return 0
 
 
@@ -94,12 +87,12 @@ def check(response, page: str) -> None:
         raise SystemExit(f"{page}: HTTP {response.status_code}, not the admin page")
 
 
-def write_profile(folder: Path, page: str, url: str, profiler, timer) -> None:
+def write_profile(path: Path, page: str, url: str, profiler, timer) -> None:
     lines = [f"{page}: GET {url}", "", "SQL statements, slowest first (ms):"]
     for elapsed_ms, sql in sorted(timer.statements, reverse=True):
         lines.append(f"{elapsed_ms:9.1f}  {sql[:400]}")
     lines += ["", profiler.output_text(unicode=False, color=False)]
-    (folder / f"{page.replace(' ', '-')}.txt").write_text("\n".join(lines))
+    path.write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """The admin at 1,000 rows and at millions: the same pages, medians compared.
 
-Each table size gets its own database, filled in bulk by admin_data.py; the
-pages are loaded by admin_pages.py in a process of its own with the server's
-production environment. The baseline of each page is its time at 1,000 rows.
+Each table size gets its own database, filled in bulk by admin_data.py. One
+admin_pages.py process per database, with the server's production environment,
+loads the pages; the two sizes take turns, page by page, so that the noise of
+a shared machine falls on both alike. The baseline of each page is its time at
+1,000 rows.
 """
 
-import json
 import subprocess
 import sys
+from pathlib import Path
 
 import admin_data
+from admin_pages import PAGES
 from common import (
     BENCH_DIR,
     RAW_DIR,
@@ -26,60 +29,81 @@ from profiles import write_profile
 GOAL_FACTOR = 3.0
 
 
-def measure(rows: int, loads: int) -> tuple[dict, dict]:
-    """Build a table of rows reports; return its page figures and fill timings."""
-    with Database(f"admin{rows}") as database:
-        filled = admin_data.fill(database.url, rows)
-        print(
-            f"   {rows:,} rows generated in {filled['seconds']:.0f} s "
-            f"(insert {filled['insert_seconds']:.0f} s, indexes "
-            f"{filled['index_seconds']:.0f} s, vacuum and analyze "
-            f"{filled['vacuum_seconds']:.0f} s; {filled['table_size']} on disk)",
-            flush=True,
-        )
-        profile_dir = RAW_DIR / f"admin-{rows}"
-        finished = subprocess.run(
-            [
-                sys.executable,
-                str(BENCH_DIR / "admin_pages.py"),
-                "--loads",
-                str(loads),
-                "--profile-dir",
-                str(profile_dir),
-            ],
+class PageLoader:
+    """An admin_pages.py process signed in to the admin of one database."""
+
+    def __init__(self, database: Database, rows: int):
+        self.rows = rows
+        self.process = subprocess.Popen(
+            [sys.executable, str(BENCH_DIR / "admin_pages.py")],
             env=database.server_env(),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-    lines = [
-        line.removeprefix("ADMIN_PAGES ")
-        for line in finished.stdout.splitlines()
-        if line.startswith("ADMIN_PAGES ")
-    ]
-    if finished.returncode != 0 or not lines:
-        raise BenchmarkError(
-            f"admin pages at {rows:,} rows failed:\n{finished.stdout}{finished.stderr}"
-        )
-    pages = json.loads(lines[-1])
-    for page, figures in pages.items():
-        figures["median_ms"] = median(figures["milliseconds"])
-        figures["profile"] = str(profile_dir / f"{page.replace(' ', '-')}.txt")
-        print(
-            f"   {rows:>9,} rows  {page:20} median {figures['median_ms']:7.1f} ms "
-            f"({figures['statements']} SQL statements)",
-            flush=True,
-        )
-    return pages, filled
+        self._expect("READY")
+
+    def time(self, page: str) -> float:
+        return float(self._ask(f"time {page.replace(' ', '-')}", "TIME"))
+
+    def profile(self, page: str, path: Path) -> int:
+        answer = self._ask(f"profile {page.replace(' ', '-')} {path}", "PROFILED")
+        return int(answer)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+    def _ask(self, line: str, answer: str) -> str:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self._expect(answer)
+
+    def _expect(self, answer: str) -> str:
+        line = self.process.stdout.readline()
+        if not line.startswith(answer):
+            self.process.kill()
+            raise BenchmarkError(
+                f"admin pages at {self.rows:,} rows: expected {answer}, got "
+                f"{line!r}\n{self.process.stderr.read()[-3000:]}"
+            )
+        return line.removeprefix(answer).strip()
+
+
+def fill(database: Database, rows: int) -> dict:
+    filled = admin_data.fill(database.url, rows)
+    print(
+        f"   {rows:,} rows generated in {filled['seconds']:.0f} s "
+        f"(insert {filled['insert_seconds']:.0f} s, indexes "
+        f"{filled['index_seconds']:.0f} s, vacuum and analyze "
+        f"{filled['vacuum_seconds']:.0f} s; {filled['table_size']} on disk)",
+        flush=True,
+    )
+    return filled
+
+
+def load_in_turns(loaders: list[PageLoader], loads: int) -> dict:
+    """Return {rows: {page: [milliseconds]}}, after one warm-up load of each."""
+    times = {loader.rows: {page: [] for page in PAGES} for loader in loaders}
+    for page in PAGES:
+        for loader in loaders:
+            loader.time(page)
+    for turn in range(loads):
+        for page in PAGES:
+            for loader in loaders if turn % 2 == 0 else reversed(loaders):
+                times[loader.rows][page].append(loader.time(page))
+    return times
 
 
 def run(options) -> Result:
     small, large = options.small_rows, options.rows
     parameters = {
-        "pages": "changelist; changelist filtered by one user; search for a shot "
-        "(q=sh0042); overview",
+        "pages": "changelist; changelist filtered by one user (artist_042); search "
+        "for a shot (q=sh0042); overview",
         "client": "Django test Client, signed-in superuser, DEBUG=false, PostgreSQL",
-        "loads": f"median of {options.admin_loads} after one warm-up load",
+        "loads": f"median of {options.admin_loads} after one warm-up load; the two "
+        "table sizes take turns",
         "data": f"{small:,} and {large:,} rows, 100 artists, 200 hosts, saves spread "
         "evenly over two years (bench/admin_data.py)",
         "baseline": f"the same page at {small:,} rows",
@@ -87,39 +111,59 @@ def run(options) -> Result:
     result = Result("admin", "Admin at scale", parameters)
     print_parameters(result.title, parameters)
 
-    small_pages, small_fill = measure(small, options.admin_loads)
-    large_pages, large_fill = measure(large, options.admin_loads)
-    result.parameters["generation"] = (
-        f"{large:,} rows in {large_fill['seconds']:.0f} s "
-        f"({large_fill['table_size']} with indexes)"
-    )
-
-    for page, small_figures in small_pages.items():
-        large_figures = large_pages[page]
-        row = Row(
-            f"{page}, {large:,} rows",
-            "ms",
-            small_figures["median_ms"],
-            large_figures["median_ms"],
-            goal=f"<= {GOAL_FACTOR:.0f}x the {small:,}-row time",
-            met=large_figures["median_ms"] <= GOAL_FACTOR * small_figures["median_ms"],
-            baseline_name=f"{small:,} rows",
+    with Database(f"admin{small}") as small_db, Database(f"admin{large}") as large_db:
+        small_fill = fill(small_db, small)
+        large_fill = fill(large_db, large)
+        result.parameters["generation"] = (
+            f"{large:,} rows in {large_fill['seconds']:.0f} s "
+            f"({large_fill['table_size']} with indexes)"
         )
-        result.rows.append(row)
-        print_row(row)
-        if row.met is False:
-            with open(large_figures["profile"]) as profile:
-                text = (
-                    f"Admin at scale, {page}: pyinstrument on one load at {large:,} "
-                    f"rows (median {large_figures['median_ms']:.0f} ms against "
-                    f"{small_figures['median_ms']:.0f} ms at {small:,} rows)\n\n"
-                    + profile.read()
-                )
-            path = write_profile(f"admin-{page.replace(' ', '-')}", text)
-            result.profiles.append(path.name)
+        loaders = [PageLoader(small_db, small), PageLoader(large_db, large)]
+        try:
+            times = load_in_turns(loaders, options.admin_loads)
+            result.rows = _rows(times, small, large)
+            statements = {}
+            for page, row in zip(PAGES, result.rows, strict=True):
+                raw_path = RAW_DIR / f"admin-{large}-{page.replace(' ', '-')}.txt"
+                statements[page] = loaders[1].profile(page, raw_path)
+                print_row(row)
+                if row.met is False:
+                    result.profiles.append(_write(page, row, raw_path, small, large))
+        finally:
+            for loader in loaders:
+                loader.close()
 
     result.details = {
-        "small": {"rows": small, "fill": small_fill, "pages": small_pages},
-        "large": {"rows": large, "fill": large_fill, "pages": large_pages},
+        "milliseconds": times,
+        "sql_statements_at_large": statements,
+        "fill": {small: small_fill, large: large_fill},
     }
     return result
+
+
+def _rows(times: dict, small: int, large: int) -> list[Row]:
+    rows = []
+    for page in PAGES:
+        small_ms, large_ms = median(times[small][page]), median(times[large][page])
+        rows.append(
+            Row(
+                f"{page}, {large:,} rows",
+                "ms",
+                small_ms,
+                large_ms,
+                goal=f"<= {GOAL_FACTOR:.0f}x the {small:,}-row time",
+                met=large_ms <= GOAL_FACTOR * small_ms,
+                baseline_name=f"{small:,} rows",
+            )
+        )
+    return rows
+
+
+def _write(page: str, row: Row, raw_path: Path, small: int, large: int) -> str:
+    heading = (
+        f"Admin at scale, {page}: pyinstrument on one load at {large:,} rows "
+        f"(median {row.savetrail:.0f} ms against {row.baseline:.0f} ms at "
+        f"{small:,} rows)\n\n"
+    )
+    name = f"admin-{page.replace(' ', '-')}"
+    return write_profile(name, heading + raw_path.read_text()).name

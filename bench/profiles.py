@@ -1,9 +1,9 @@
 """Profiles for missed goals: record with py-spy or pyinstrument, keep a summary.
 
-The summary of a py-spy recording lists where the sampled CPU time went: by
+The summary of a py-spy recording lists where the sampled time went: by
 package, by function including its callees, and by function alone. It is
-written to bench/results/profile-<name>.txt; the raw samples stay in
-bench/results/raw/ (not committed).
+written beside the run's latest.md as profile-<name>.txt; the raw samples stay
+in bench/results/raw/ (not committed).
 """
 
 import re
@@ -113,9 +113,13 @@ def _parse(frame: str) -> tuple[str, str] | None:
     return match["function"], short_file(match["file"])
 
 
+# Where summaries go: the folder of the run's latest.md (run.py sets it).
+output_dir = RESULTS_DIR
+
+
 def write_profile(name: str, text: str) -> Path:
-    path = RESULTS_DIR / f"profile-{name}.txt"
+    path = output_dir / f"profile-{name}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    print(f"   profile written to {path.relative_to(REPO_DIR)}", flush=True)
+    print(f"   profile written to {path}", flush=True)
     return path

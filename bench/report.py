@@ -51,7 +51,7 @@ def markdown(results: list[Result], machine: dict, seconds: float) -> str:
         for name, value in result.parameters.items():
             lines.append(f"  {name}: {value};")
         for profile in result.profiles:
-            lines.append(f"  profile of the missed goal: `bench/results/{profile}`;")
+            lines.append(f"  profile of the missed goal: [{profile}]({profile});")
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,8 @@ import batch_drain
 import blender_main_thread
 import ingestion
 import outbox_drain
-from common import RAW_DIR, REPO_DIR, RESULTS_DIR, BenchmarkError, Result, machine
+import profiles
+from common import RAW_DIR, RESULTS_DIR, BenchmarkError, Result, machine
 from report import write_results
 
 BENCHMARKS = {
@@ -60,12 +61,15 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     options.outbox_reports = 1_000 if quick else 10_000
     options.blender_saves = 8 if quick else 30
     options.admin_loads = 3 if quick else 7
-    options.output = options.output or (RAW_DIR / "quick" if quick else RESULTS_DIR)
+    options.output = (
+        options.output or (RAW_DIR / "quick" if quick else RESULTS_DIR)
+    ).resolve()
     return options
 
 
 def main(argv: list[str]) -> int:
     options = parse_options(argv)
+    profiles.output_dir = options.output
     started = time.monotonic()
     results: list[Result] = []
     failed = []
@@ -88,7 +92,7 @@ def main(argv: list[str]) -> int:
     total = time.monotonic() - started
     paths = write_results(options.output, results, machine(), total, vars(options))
     for path in paths:
-        print(f"Wrote {path.relative_to(REPO_DIR)}")
+        print(f"Wrote {path}")
     missed = [row.metric for result in results for row in result.missed]
     print(f"Total time: {total / 60:.1f} min. Goals missed: {len(missed)}.")
     if failed:
