@@ -218,6 +218,22 @@ class Database:
     def create_key(self, name: str) -> str:
         return self.manage("create_api_key", name).strip()
 
+    def create_keys(self, count: int) -> list[str]:
+        """Issue count report keys in one process; return the raw keys."""
+        code = (
+            "from saves.services import issue_api_key\n"
+            f"for number in range({count}):\n"
+            "    print(issue_api_key(f'workstation {number:03d}')[1])"
+        )
+        keys = [
+            word
+            for word in self.manage("shell", "-c", code).split()
+            if word[:3] == "st_"
+        ]
+        if len(keys) != count:
+            raise BenchmarkError(f"issued {len(keys)} API keys, not {count}")
+        return keys
+
     def query(self, sql: str, params=None) -> list[tuple]:
         import psycopg
 

@@ -50,10 +50,10 @@ class WrkRun:
 class Wrk:
     """wrk with the report-posting script; each run gets its own event_ids."""
 
-    def __init__(self, api_key: str):
+    def __init__(self, api_keys: list[str]):
         if shutil.which("wrk") is None:
             raise BenchmarkError("wrk is missing: apt-get install -y wrk (make bench)")
-        self.api_key = api_key
+        self.api_keys = api_keys
         self.next_run = secrets.randbelow(2**31)
 
     def run(self, base_url: str, clients: int, seconds: float) -> WrkRun:
@@ -69,7 +69,7 @@ class Wrk:
             str(LUA_SCRIPT),
             base_url,
             "--",
-            self.api_key,
+            ",".join(self.api_keys),
             str(self.next_run),
         ]
         finished = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -126,6 +126,8 @@ def measure(servers: list[Gunicorn], wrk: Wrk, database: Database, options) -> d
 def run(options) -> Result:
     parameters = {
         "endpoint": "POST /api/v1/saves/ (one report per request, unique event_id)",
+        "clients and keys": f"{max(options.clients)} API keys, one per simulated "
+        "workstation, taken in turns by the requests",
         "load": f"wrk, {options.seconds} s per run after {options.warmup} s warm-up",
         "clients": ", ".join(str(clients) for clients in options.clients),
         "server": "gunicorn, 2 workers x 4 threads (gthread), DEBUG=false, "
@@ -137,7 +139,7 @@ def run(options) -> Result:
     print_parameters(result.title, parameters)
 
     with Database("ingest") as database:
-        wrk = Wrk(database.create_key("bench"))
+        wrk = Wrk(database.create_keys(max(options.clients)))
         baseline = Gunicorn(
             "baseline",
             database.server_env(
@@ -221,7 +223,7 @@ def _profile(server: Gunicorn, wrk: Wrk) -> str:
         f"p99 {run.p99_ms:.1f} ms while sampled)"
     )
     statements = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "request_statements.py"), wrk.api_key],
+        [sys.executable, str(BENCH_DIR / "request_statements.py"), wrk.api_keys[0]],
         env=server.env,
         capture_output=True,
         text=True,

@@ -57,7 +57,7 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     options.seconds = options.seconds or (3 if quick else 10)
     options.warmup = 1 if quick else 2
     options.clients = [1, 16, 64]
-    options.batch_reports = 2_000 if quick else 10_000
+    options.batch_reports = 500 if quick else 2_000
     options.outbox_reports = 1_000 if quick else 10_000
     options.blender_saves = 8 if quick else 30
     options.admin_loads = 3 if quick else 7

@@ -1,10 +1,12 @@
 -- wrk script: POST one save report per request, each with an event_id never sent
 -- before, and print the run's figures as one JSON line.
 --
---   wrk -t2 -c16 -d10s -s post_report.lua http://127.0.0.1:PORT -- API_KEY RUN_NUMBER
+--   wrk -t2 -c16 -d10s -s post_report.lua http://127.0.0.1:PORT -- KEYS RUN_NUMBER
 --
--- The event_id is made of the run number, the wrk thread and a counter, so two
--- requests of one run never share one, and neither do two runs.
+-- KEYS is a comma-separated list of API keys, one per simulated workstation;
+-- the requests take them in turn. The event_id is made of the run number, the
+-- wrk thread and a counter, so two requests of one run never share one, and
+-- neither do two runs.
 
 local threads_made = 0
 
@@ -16,14 +18,16 @@ end
 function init(args)
    run_number = tonumber(args[2])
    sent = 0
-   headers = {
-      ["Content-Type"] = "application/json",
-      ["Authorization"] = "Bearer " .. args[1],
-   }
+   authorizations = {}
+   for key in string.gmatch(args[1], "[^,]+") do
+      table.insert(authorizations, "Bearer " .. key)
+   end
+   headers = {["Content-Type"] = "application/json"}
 end
 
 function request()
    sent = sent + 1
+   headers["Authorization"] = authorizations[(sent + thread_number) % #authorizations + 1]
    local event_id = string.format(
       "%08x-%04x-4000-8000-%012x", run_number, thread_number, sent
    )
