@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["saves.api.schema.slash_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "saves.api.schema.text_without_nul",
+    ],
+    "ENUM_NAME_OVERRIDES": {"BatchStatusEnum": "saves.api.serializers.BATCH_STATUSES"},
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
