@@ -71,7 +71,7 @@ class Problem:
     values: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, translate=messages.identity) -> str:
-        return translate(self.template).format(**self.values)
+        return messages.render(self.template, translate, **self.values)
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def classify(answer: Answer, *, now: float) -> Delivery:
     if status == 401:
         return Delivery(Outcome.UNAUTHORIZED, status=status, problem=Problem(messages.UNAUTHORIZED))
 
-    if status == 403:
+    if status == 403 and _api_error(answer) is not None:
         # The key lacks the right to report: a fault of the key, not of the report.
         return Delivery(Outcome.UNAUTHORIZED, status=status, problem=Problem(messages.FORBIDDEN))
 
@@ -340,7 +340,7 @@ class ServerAddress:
 
 
 def parse_server_url(url: str) -> ServerAddress:
-    """Return the server's address; accept a pasted API URL too. Raise TransportError if unusable."""
+    """Return the server's address; accept a pasted API or admin URL too. Raise TransportError if unusable."""
     parts = urllib.parse.urlsplit(url.strip())
     try:
         port = parts.port
@@ -351,7 +351,7 @@ def parse_server_url(url: str) -> ServerAddress:
         raise TransportError(Problem(messages.BAD_SERVER_URL))
 
     base_path = parts.path.rstrip("/")
-    for api_path in (SAVES_PATH.rstrip("/"), "/api/v1"):
+    for api_path in (SAVES_PATH.rstrip("/"), "/api/v1", "/admin"):
         if base_path.endswith(api_path):
             base_path = base_path[: -len(api_path)]
             break
@@ -415,6 +415,7 @@ def _parse_proxy(proxy_url: str) -> _Proxy:
         port = parts.port or 80
     except ValueError:
         port = 0
+    # Known limitation: no TLS to the proxy itself (https:// proxy URLs) and no SOCKS.
     if parts.scheme != "http" or not parts.hostname or not port:
         raise TransportError(Problem(messages.PROXY_UNSUPPORTED, {"proxy": f"{parts.scheme}://{label}"}))
 
@@ -530,6 +531,8 @@ class HttpTransport:
                 aborted = self._aborted  # abort() came while connecting: the socket was not yet there
             if aborted:
                 raise TransportError(Problem(messages.STOPPED))
+            # Known limitation: the read timeout bounds each wait for data, not the whole answer;
+            # a server trickling bytes slowly holds the request longer (stop() still aborts it).
             connection.sock.settimeout(self.read_timeout)
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()

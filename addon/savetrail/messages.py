@@ -89,3 +89,11 @@ ALL = (
 def identity(text: str) -> str:
     """Return the text unchanged: the translate hook used outside Blender."""
     return text
+
+
+def render(template: str, translate=identity, **values: object) -> str:
+    """Translate a template and fill it in; a translation that does not fit falls back to English."""
+    try:
+        return translate(template).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template.format(**values)

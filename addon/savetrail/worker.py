@@ -163,6 +163,8 @@ class DeliveryWorker:
 
     def update_settings(self, settings: DeliverySettings) -> None:
         with self._lock:
+            if settings.server_url != self._settings.server_url:
+                self._not_before = -math.inf  # another server: the old one's Retry-After is moot
             self._settings = settings
             self._batch_size = BATCH_LIMIT
             self._next_attempt = self._not_before
@@ -235,32 +237,32 @@ class DeliveryWorker:
         pending = self.outbox.pending(limit=BATCH_LIMIT)
         while pending and result.failure is None and not self._stopping.is_set():
             if len(pending) > BATCH_THRESHOLD and self._batch_size > BATCH_THRESHOLD:
-                chunk, pending = pending[: self._batch_size], pending[self._batch_size :]
-                self._deliver_batch(transport, settings, chunk, result)
+                chunk = pending[: self._batch_size]
+                if self._deliver_batch(transport, settings, chunk, result):
+                    pending = pending[len(chunk) :]
             else:
                 self._deliver_one(transport, settings, pending.pop(0), result)
         return result
 
-    def _deliver_batch(self, transport: Transport, settings: DeliverySettings, reports: list, result: _Pass) -> None:
+    def _deliver_batch(self, transport: Transport, settings: DeliverySettings, reports: list, result: _Pass) -> bool:
+        """Send one batch; return False when the server refused it as a whole and it must be sent smaller."""
         batch = post_batch(transport, settings.api_key, reports, now=self._wall_clock())
         if batch.fall_back:
-            # Known limitation: a server that refuses batches is asked again after new settings only.
+            # Too large: halve it. Any other refusal: single reports until the settings change.
             self._batch_size = self._batch_size // 2 if batch.delivery.status == 413 else 0
             logger.warning("SaveTrail batch refused (HTTP %s); sending fewer at once", batch.delivery.status)
-            for report in reports:
-                if result.failure is None and not self._stopping.is_set():
-                    self._deliver_one(transport, settings, report, result)
-            return
+            return False
 
         if batch.delivery.outcome is not Outcome.DELIVERED:
             result.failure = batch.delivery
-            return
+            return True
 
         for item in batch.items:
             self._record(item.event_id, item.outcome, item.reason, result)
         if len(batch.items) < len(reports):
             problem = Problem(messages.UNEXPECTED_ANSWER, {"status": batch.delivery.status})
             result.failure = Delivery(Outcome.RETRY, status=batch.delivery.status, problem=problem)
+        return True
 
     def _deliver_one(self, transport: Transport, settings: DeliverySettings, report: dict, result: _Pass) -> None:
         delivery = post_report(transport, settings.api_key, report, now=self._wall_clock())
@@ -295,6 +297,8 @@ class DeliveryWorker:
     def _schedule_retry(self, result: _Pass, now: float) -> float:
         failure = result.failure
         with self._lock:
+            if result.sent or result.rejected:
+                self._failures = 0  # the server answered this pass: start the back-off afresh
             self._failures += 1
             ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(self._failures - 1, 16))
             delay = max(MIN_DELAY, self._random() * ceiling)
@@ -308,25 +312,29 @@ class DeliveryWorker:
         if failure.outcome is Outcome.UNAUTHORIZED:
             self._publish(State.UNAUTHORIZED, problem, counts=counts, retry_in=delay, sent=result.sent)
         else:
-            message = self._translate(messages.RETRY_IN).format(problem=problem, seconds=math.ceil(delay))
+            message = messages.render(messages.RETRY_IN, self._translate, problem=problem, seconds=math.ceil(delay))
             self._publish(State.RETRYING, message, counts=counts, retry_in=delay, sent=result.sent)
         return delay
 
     def _wait_for_other_session(self, now: float) -> float:
         with self._lock:
             self._next_attempt = now + OTHER_SESSION_DELAY
-        self._publish(State.WAITING, self._translate(messages.OTHER_SESSION_SENDING), retry_in=OTHER_SESSION_DELAY)
+        self._publish(
+            State.WAITING,
+            messages.render(messages.OTHER_SESSION_SENDING, self._translate),
+            retry_in=OTHER_SESSION_DELAY,
+        )
         return OTHER_SESSION_DELAY
 
     def _publish_pass(self, result: _Pass):
         counts = self.outbox.counts()
         if result.rejected:
-            message = self._translate(messages.REJECTED).format(reason=result.last_reason)
+            message = messages.render(messages.REJECTED, self._translate, reason=result.last_reason)
             self._publish(State.REJECTED, message, counts=counts, sent=result.sent)
         elif result.sent == 1:
-            self._publish(State.SENT, self._translate(messages.SENT), counts=counts, sent=1)
+            self._publish(State.SENT, messages.render(messages.SENT, self._translate), counts=counts, sent=1)
         elif result.sent:
-            message = self._translate(messages.SENT_MANY).format(count=result.sent)
+            message = messages.render(messages.SENT_MANY, self._translate, count=result.sent)
             self._publish(State.SENT, message, counts=counts, sent=result.sent)
         else:
             self._publish(State.IDLE, "", counts=counts)

@@ -22,6 +22,18 @@ from savetrail.client import Answer, TransportError
 from savetrail.report import build_report
 
 DROP = "store, then drop the connection without answering"
+HANG = "read the request, then never answer"
+
+
+def receive_request(connection):
+    """Read an HTTP request head from a socket: the client now waits for its answer."""
+    connection.settimeout(5)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = connection.recv(65536)
+        assert chunk, "the client closed the connection before sending a request"
+        head += chunk
+    return head
 
 
 def make_report(**changes):
@@ -108,7 +120,8 @@ class FakeTransport:
         if isinstance(step, TransportError):
             raise step
         status, answer_headers, payload = step
-        return Answer(status, answer_headers, json.dumps(payload).encode())
+        lower_case = {name.lower(): value for name, value in answer_headers.items()}
+        return Answer(status, lower_case, json.dumps(payload).encode())
 
     def abort(self):
         self.aborted = True
@@ -121,6 +134,10 @@ class _StubHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.requests.append((self.path, dict(self.headers), body))
         step = self.server.stub.reply(self.path, json.loads(body))
+        if step == HANG:
+            self.server.hanging.set()
+            self.server.released.wait()
+            step = DROP
         if step == DROP:
             self.close_connection = True
             return
@@ -148,6 +165,8 @@ class LoopbackApi:
         self.server.daemon_threads = True
         self.server.stub = stub
         self.server.requests = []
+        self.server.hanging = threading.Event()
+        self.server.released = threading.Event()
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
@@ -161,7 +180,12 @@ class LoopbackApi:
     def requests(self):
         return self.server.requests
 
+    @property
+    def hanging(self):
+        return self.server.hanging
+
     def close(self):
+        self.server.released.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()

@@ -191,9 +191,17 @@ def test_server_trouble_is_retried(status, message):
     assert delivery.problem.text() == message
 
 
-@pytest.mark.parametrize("status", [404, 405, 415])
-def test_wrong_address_keeps_the_report(status):
-    delivery = classify(answer(status, {"code": "not_found", "detail": "x"}), now=NOW)
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"code": "not_found", "detail": "x"}),
+        (405, {"code": "method_not_allowed", "detail": "x"}),
+        (415, {"code": "unsupported_media_type", "detail": "x"}),
+        (403, b"<title>403 Forbidden</title>"),  # Django's CSRF page: not the API
+    ],
+)
+def test_wrong_address_keeps_the_report(status, body):
+    delivery = classify(answer(status, body), now=NOW)
 
     assert delivery.outcome is Outcome.RETRY
     assert delivery.problem.text() == (
@@ -335,6 +343,7 @@ def test_batch_answer_without_results_is_retried():
         (" https://reports.studio/ ", "https://reports.studio:443", ""),
         ("https://studio/savetrail/api/v1/saves/", "https://studio:443", "/savetrail"),
         ("http://[::1]:8000/api/v1", "http://[::1]:8000", ""),
+        ("https://studio/admin/", "https://studio:443", ""),
     ],
 )
 def test_server_url_is_parsed(url, origin, base_path):

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from delivery_doubles import DROP, make_report
+from delivery_doubles import DROP, HANG, make_report, receive_request
 
 from savetrail import messages
 from savetrail.client import (
@@ -134,7 +134,8 @@ def test_abort_breaks_off_a_request_at_once(silent_listener):
     thread = threading.Thread(target=post)
     thread.start()
     silent_listener.settimeout(5)
-    accepted, _ = silent_listener.accept()  # the request is now in flight
+    accepted, _ = silent_listener.accept()
+    receive_request(accepted)  # the client now waits in recv for the answer
     started = time.monotonic()
 
     transport.abort()
@@ -144,6 +145,29 @@ def test_abort_breaks_off_a_request_at_once(silent_listener):
     assert errors == ["Delivery stopped"]
     assert failure_of(transport) == "Delivery stopped"
     accepted.close()
+
+
+def test_abort_breaks_off_a_tls_request_at_once(start_api, certificates):
+    api = start_api(HANG, tls=certificates.trusted)
+    transport = HttpTransport(api.url, ca_file=certificates.ca_file, read_timeout=30)
+    errors = []
+
+    def post():
+        try:
+            send(transport)
+        except TransportError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    assert api.hanging.wait(5)  # the server has the request and keeps silent
+    started = time.monotonic()
+
+    transport.abort()
+    thread.join(5)
+
+    assert time.monotonic() - started < 1
+    assert errors == ["Delivery stopped"]
 
 
 # Proxies (field case B9 and the paths around it)
