@@ -32,6 +32,7 @@ class BarChart:
     width: int
     height: int
     plot_left: int
+    plot_right: int
     plot_top: int
     plot_bottom: int
     bars: list[Bar]
@@ -44,7 +45,7 @@ class BarChart:
 
     @property
     def slot_width(self) -> float:
-        return round((self.width - self.plot_left - 4) / max(len(self.bars), 1), 1)
+        return round((self.plot_right - self.plot_left) / max(len(self.bars), 1), 1)
 
 
 def nice_ceiling(value: int) -> int:
@@ -63,9 +64,10 @@ def bar_chart(
 ) -> BarChart:
     """Lay out one bar per day, the y axis starting at zero."""
     plot_left, plot_top, plot_bottom = 48, 10, height - 26
+    plot_right = width - 24  # room for the last day's label
     plot_height = plot_bottom - plot_top
     top = nice_ceiling(max((count for _, count in counts), default=0))
-    slot = (width - plot_left - 4) / max(len(counts), 1)
+    slot = (plot_right - plot_left) / max(len(counts), 1)
 
     bars = []
     for index, (day, count) in enumerate(counts):
@@ -91,6 +93,7 @@ def bar_chart(
         width=width,
         height=height,
         plot_left=plot_left,
+        plot_right=plot_right,
         plot_top=plot_top,
         plot_bottom=plot_bottom,
         bars=bars,

@@ -80,5 +80,4 @@ def export_response(
     response["Content-Disposition"] = (
         f'attachment; filename="savetrail-reports-{stamp}Z.csv"'
     )
-    response["Cache-Control"] = "no-store"
     return response

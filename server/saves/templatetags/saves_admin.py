@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.contrib.admin.views.main import PAGE_VAR
 from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -198,3 +199,15 @@ def thousands(value: int) -> str:
 def slot_left(bar, chart) -> float:
     """Return the left edge of the column a bar stands in (for hovering)."""
     return round(bar.center - chart.slot_width / 2, 1)
+
+
+@register.simple_tag
+def open_ended_page_link(cl, number) -> str:
+    """Return a page link like Django's, without marking any page as the last."""
+    if number == cl.paginator.ELLIPSIS:
+        return format_html("{} ", number)
+    if number == cl.page_num:
+        return format_html('<span class="this-page">{}</span> ', number)
+    return format_html(
+        '<a href="{}">{}</a> ', cl.get_query_string({PAGE_VAR: number}), number
+    )
