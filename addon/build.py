@@ -11,7 +11,7 @@ source, writes that version into the copy's bl_info, builds and validates the ex
 zip from the copy with blender_ext.py (it ships inside the bpy wheel), and writes the
 legacy zip from the extension zip's own files, so both zips hold the same code.
 
-    python addon/build.py [--output-dir DIR] [--blender-ext PATH]
+    python addon/build.py [--output-dir DIR] [--source-dir DIR] [--blender-ext PATH]
 """
 
 import argparse
@@ -104,10 +104,10 @@ def run_tool(tool: Path, *arguments: str) -> str:
     return output
 
 
-def stage_source(staging: Path) -> Path:
+def stage_source(source_dir: Path, staging: Path) -> Path:
     """Copy the add-on source into staging with the manifest's version in bl_info."""
     staged = staging / "savetrail"
-    shutil.copytree(ADDON_DIR, staged, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(source_dir, staged, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     init_file = staged / "__init__.py"
     version = version_tuple(read_manifest(staged)["version"])
     init_file.write_text(with_bl_info_version(init_file.read_text(encoding="utf-8"), version), encoding="utf-8")
@@ -144,19 +144,19 @@ def publish_repository(extension_zip: Path, legacy_zip: Path, repository: Path, 
     run_tool(tool, "server-generate", "--repo-dir", str(repository))
 
 
-def build(output_dir: Path = DIST_DIR, tool: Path | None = None) -> tuple:
+def build(output_dir: Path = DIST_DIR, tool: Path | None = None, source_dir: Path = ADDON_DIR) -> tuple:
     """Build both zips and the repository into output_dir; return the zips' paths (extension, legacy)."""
     tool = tool or wheel_file(TOOL_IN_WHEEL)
     tags = tool.parents[4] / TAGS_IN_WHEEL  # <blender>/<X.Y>/scripts/addons_core/bl_pkg/cli/blender_ext.py
     if not tags.is_file():
         raise BuildError(f"{tool} has no {TAGS_IN_WHEEL} beside it")
-    version = read_manifest()["version"]
+    version = read_manifest(source_dir)["version"]
     output_dir.mkdir(parents=True, exist_ok=True)
     extension_zip = output_dir / f"savetrail-{version}.zip"
     legacy_zip = output_dir / f"savetrail-{version}-legacy.zip"
 
     with tempfile.TemporaryDirectory(prefix="savetrail-build-") as staging:
-        build_extension(stage_source(Path(staging)), extension_zip, tool, tags)
+        build_extension(stage_source(source_dir, Path(staging)), extension_zip, tool, tags)
     build_legacy(extension_zip, legacy_zip, version)
     publish_repository(extension_zip, legacy_zip, output_dir / "extensions", tool)
     return extension_zip, legacy_zip
@@ -165,11 +165,12 @@ def build(output_dir: Path = DIST_DIR, tool: Path | None = None) -> tuple:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Build the SaveTrail add-on zips.")
     parser.add_argument("--output-dir", type=Path, default=DIST_DIR, help="where the zips go (default: dist/)")
+    parser.add_argument("--source-dir", type=Path, default=ADDON_DIR, help="add-on source (default: addon/savetrail)")
     parser.add_argument("--blender-ext", type=Path, help="blender_ext.py to use (default: the one in the bpy wheel)")
     arguments = parser.parse_args()
 
     try:
-        extension_zip, legacy_zip = build(arguments.output_dir, arguments.blender_ext)
+        extension_zip, legacy_zip = build(arguments.output_dir, arguments.blender_ext, arguments.source_dir)
     except BuildError as error:
         print(f"Add-on build failed: {error}", file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ class SAVETRAIL_PT_main(bpy.types.Panel):
         layout.operator("savetrail.save_and_report", icon="FILE_TICK")
 
         prefs = preferences.get(context)
-        if prefs is not None and not (prefs.server_url and prefs.api_key):
+        if prefs is not None and not (session.server_url() and prefs.api_key):
             layout.label(text=text("Set the server URL and API key in the add-on's preferences"), icon="ERROR")
         if not session.online_access_allowed():
             box = layout.box()

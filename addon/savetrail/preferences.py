@@ -15,8 +15,10 @@ class SAVETRAIL_AddonPreferences(bpy.types.AddonPreferences):
 
     server_url: StringProperty(
         name="Server URL",
-        description="Address of the studio's SaveTrail server, for example https://savetrail.studio.example",
-        default="http://127.0.0.1:8000",
+        description=(
+            "Address of the studio's SaveTrail server, for example https://savetrail.studio.example; "
+            "empty uses the server this add-on was installed from"
+        ),
         update=_settings_changed,
     )
     api_key: StringProperty(
@@ -65,11 +67,13 @@ class SAVETRAIL_AddonPreferences(bpy.types.AddonPreferences):
     def draw(self, context):
         layout = self.layout
         layout.use_property_split = True
-        layout.prop(self, "server_url")
-        layout.prop(self, "api_key")
         if bpy.app.version >= (4, 1, 0):
+            layout.prop(self, "server_url", placeholder=session.repository_server_url())
+            layout.prop(self, "api_key")
             layout.prop(self, "username", placeholder=session.default_username())
         else:
+            layout.prop(self, "server_url")
+            layout.prop(self, "api_key")
             layout.prop(self, "username")
         layout.prop(self, "report_every_save")
         column = layout.column(heading="Network")

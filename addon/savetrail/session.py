@@ -58,10 +58,39 @@ def online_access_allowed() -> bool:
     return getattr(bpy.app, "online_access", True)
 
 
+def server_url() -> str:
+    """Return the server to report to: the preference, else the one this add-on was installed from."""
+    return preferences.get().server_url.strip() or repository_server_url()
+
+
+def repository_server_url() -> str:
+    """Return the SaveTrail server whose extensions repository installed this add-on, or "".
+
+    An add-on installed from https://host/extensions/index.json is in the package
+    bl_ext.<repository>.savetrail; that repository's URL names the server.
+    """
+    parts = __package__.split(".")
+    if len(parts) != 3 or parts[0] != "bl_ext":
+        return ""
+    for repository in bpy.context.preferences.extensions.repos:
+        if repository.module == parts[1] and repository.use_remote_url:
+            return server_url_from_repository(repository.remote_url)
+    return ""
+
+
+def server_url_from_repository(remote_url: str) -> str:
+    """Return https://host for https://host/extensions/index.json, or "" for another kind of repository."""
+    address = remote_url.strip().split("#")[0].split("?")[0].rstrip("/")
+    address = address.removesuffix("/index.json").rstrip("/")
+    if not address.endswith("/extensions") or "://" not in address:
+        return ""
+    return address.removesuffix("/extensions")
+
+
 def delivery_settings() -> DeliverySettings:
     prefs = preferences.get()
     return DeliverySettings(
-        server_url=prefs.server_url.strip(),
+        server_url=server_url(),
         api_key=prefs.api_key.strip(),
         connect_timeout=prefs.connect_timeout,
         read_timeout=prefs.read_timeout,
@@ -123,10 +152,12 @@ def poll_results():
         return None
     last_error = None
     for event in _drain_events(_worker):
-        status.message = event.message
-        status.is_error = event.state in ERROR_STATES
         status.pending = event.pending
         status.rejected = event.rejected
+        if not event.message:
+            continue  # an idle pass: the last news stays on the panel
+        status.message = event.message
+        status.is_error = event.state in ERROR_STATES
         if status.is_error:
             last_error = event.message
     if last_error:

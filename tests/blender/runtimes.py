@@ -56,6 +56,20 @@ class Runtime:
             raise RuntimeError(f"{self.name}: no version in the output of {probe}:\n{output}")
         return tuple(int(part) for part in found.groups())
 
+    @cached_property
+    def extension_tool(self) -> Path:
+        """Blender's extension tool (blender_ext.py) as this build ships it, for a bpy build."""
+        if self.kind != "bpy":
+            raise NotImplementedError(f"{self.name}: finding blender_ext.py is implemented for bpy builds only")
+        probe = [
+            self.path,
+            "-c",
+            "import importlib.util; print(importlib.util.find_spec('bpy').submodule_search_locations[0])",
+        ]
+        wheel = Path(subprocess.run(probe, capture_output=True, text=True, check=True, timeout=60).stdout.strip())
+        major, minor, _ = self.version
+        return wheel / f"{major}.{minor}" / "scripts" / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py"
+
     @property
     def has_extensions(self) -> bool:
         return self.version[:2] >= EXTENSIONS_SINCE

@@ -2,50 +2,12 @@
 
 import json
 import os
-import socket
-import threading
 import urllib.request
 from datetime import datetime
 
 import pytest
 
 pytestmark = pytest.mark.blender
-
-
-@pytest.fixture
-def silent_server():
-    """A loopback server that accepts connections and never answers (case B1)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    listener.close()
-
-
-@pytest.fixture
-def closed_port_url():
-    """The address of a loopback port where nothing listens (case B2)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def stored_reports(server, read_key):

@@ -5,7 +5,9 @@ Read from the source with ast, so they run without Blender:
 - no dictionary access (prefs["x"], self.get("x")) to properties defined with
   bpy.props: Blender 5.0 keeps those apart from ID properties;
 - nothing in register() touches the scene or bpy.data: Blender runs it in a
-  restricted context where they raise.
+  restricted context where they raise;
+- what the artist reads can be translated: reports and labels are not literal
+  English or f-strings, and text() gets a literal sentence that translations.py lists.
 """
 
 import ast
@@ -106,6 +108,23 @@ def scene_access_in_register(tree: ast.Module) -> list:
     return sorted(found)
 
 
+def untranslatable_messages(tree: ast.Module) -> list:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if called == "report" and len(node.args) == 2 and isinstance(node.args[1], (ast.Constant, ast.JoinedStr)):
+            found.append(f"line {node.lineno}: report with a sentence that text() does not translate")
+        is_translation = isinstance(node.func, ast.Name) and node.func.id == "text"
+        if is_translation and not (node.args and isinstance(node.args[0], ast.Constant)):
+            found.append(f"line {node.lineno}: text() needs the literal sentence, then .format()")
+        for keyword in node.keywords:
+            if keyword.arg in ("text", "heading") and isinstance(keyword.value, ast.JoinedStr):
+                found.append(f"line {node.lineno}: {keyword.arg}= f-string cannot be translated")
+    return found
+
+
 def addon_sources() -> dict:
     return {path.name: ast.parse(path.read_text(encoding="utf-8")) for path in sorted(ADDON.glob("*.py"))}
 
@@ -133,6 +152,11 @@ def test_register_touches_no_scene_or_data(module):
     assert scene_access_in_register(SOURCES[module]) == []
 
 
+@pytest.mark.parametrize("module", SOURCES)
+def test_what_the_artist_reads_can_be_translated(module):
+    assert untranslatable_messages(SOURCES[module]) == []
+
+
 BAD_SOURCE = """
 import bpy
 from bpy_types import Operator
@@ -152,6 +176,12 @@ def _first_scene():
 def register():
     bpy.context.preferences.view
     _first_scene()
+
+def execute(self, context):
+    self.report({"ERROR"}, "Could not save")
+    self.report({"INFO"}, f"Saved {context}")
+    self.layout.label(text=f"{context} pending")
+    self.report({"INFO"}, text(message))
 """
 
 
@@ -166,4 +196,10 @@ def test_rules_catch_what_they_forbid():
     assert scene_access_in_register(tree) == [
         "_first_scene(), line 15: bpy.context.scene",
         "_first_scene(), line 15: bpy.data.objects",
+    ]
+    assert untranslatable_messages(tree) == [
+        "line 22: report with a sentence that text() does not translate",
+        "line 23: report with a sentence that text() does not translate",
+        "line 24: text= f-string cannot be translated",
+        "line 25: text() needs the literal sentence, then .format()",
     ]
