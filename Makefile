@@ -15,7 +15,7 @@ DEBIAN_PACKAGES := blender xvfb xauth xdotool imagemagick
 COMPAT_BLENDERS := bpy-5.0=bpy:$(CURDIR)/$(VENV)/bin/python,bpy-4.5=bpy:$(CURDIR)/.venv-bpy-4.5/bin/python,bpy-4.2=bpy:$(CURDIR)/.venv-bpy-4.2/bin/python,blender-3.4=binary:$(BLENDER)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run addon test test-compat debian-blender lint lock clean
+.PHONY: help install run addon test test-compat debian-blender lint lock clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
