@@ -126,10 +126,10 @@ def measure(servers: list[Gunicorn], wrk: Wrk, database: Database, options) -> d
 def run(options) -> Result:
     parameters = {
         "endpoint": "POST /api/v1/saves/ (one report per request, unique event_id)",
-        "clients and keys": f"{max(options.clients)} API keys, one per simulated "
-        "workstation, taken in turns by the requests",
         "load": f"wrk, {options.seconds} s per run after {options.warmup} s warm-up",
         "clients": ", ".join(str(clients) for clients in options.clients),
+        "keys": f"{max(options.clients)} API keys, one per simulated workstation, "
+        "taken in turns by the requests",
         "server": "gunicorn, 2 workers x 4 threads (gthread), DEBUG=false, "
         "PostgreSQL, CONN_MAX_AGE=0 (the production defaults)",
         "baseline": "bench/baseline: the same row stored by one INSERT in a plain "
