@@ -1,7 +1,8 @@
 """Fill a SaveTrail database with realistic save reports, in bulk, in SQL.
 
 A studio of 100 artists on 200 workstations, 12 shows of 2,000 shots, saving
-evenly over the last two years: the newest report is a minute old. Every value
+evenly over the last two years, oldest first on disk as in a live table: the
+newest report is a minute old. Every value
 is a function of the row number, so a run with the same row count builds the
 same table. The indexes (but for the primary key and the unique event_id)
 are dropped during the insert and built again from their own definitions.
@@ -22,7 +23,8 @@ CREATE_KEYS = """
     FROM generate_series(1, %(keys)s) AS n
 """
 
-# g runs from 1 (the newest report) to the row count (two years ago).
+# g runs from 1 (two years ago) to the row count (a minute ago): rows lie on disk
+# in the order they arrived, as in a live audit log.
 INSERT_REPORTS = """
     INSERT INTO saves_savereport (
         event_id, username, saved_at, file_path, received_at,
@@ -44,7 +46,8 @@ INSERT_REPORTS = """
     FROM (
         SELECT g, g * 7919 %% %(users)s AS artist, g * 17 %% 2000 AS shot,
                now() - interval '1 minute'
-                   - (g - 1)::float8 / %(rows)s * (%(span_days)s * interval '1 day')
+                   - (%(rows)s - g)::float8 / %(rows)s
+                   * (%(span_days)s * interval '1 day')
                    AS saved_at,
                (SELECT min(id) FROM saves_apikey) AS first_key
         FROM generate_series(1::bigint, %(rows)s) AS g

@@ -7,7 +7,8 @@ process per database, so that the pages of two table sizes can be loaded in
 turns. It prints READY, then answers each line on stdin:
 
     time PAGE            -> TIME <milliseconds>
-    profile PAGE FILE    -> PROFILED <SQL statements>  (pyinstrument text to FILE)
+    profile PAGE FILE    -> PROFILED <SQL statements>  (pyinstrument text, each
+                            statement's time and the slowest one's plan to FILE)
 
 PAGE is a key of PAGES with spaces written as dashes.
 """
@@ -38,7 +39,7 @@ class StatementTimer:
             return execute(sql, params, many, context)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            self.statements.append((elapsed_ms, " ".join(sql.split())))
+            self.statements.append((elapsed_ms, " ".join(sql.split()), params))
 
 
 def main() -> int:
@@ -76,7 +77,8 @@ def main() -> int:
                 profiler.start()
                 check(client.get(url), page)
                 profiler.stop()
-            write_profile(Path(rest[0]), page, url, profiler, timer)
+            plan = explain(connection, *max(timer.statements)[1:])
+            write_profile(Path(rest[0]), page, url, profiler, timer, plan)
             print(f"PROFILED {len(timer.statements)}", flush=True)
     return 0
 
@@ -87,10 +89,18 @@ def check(response, page: str) -> None:
         raise SystemExit(f"{page}: HTTP {response.status_code}, not the admin page")
 
 
-def write_profile(path: Path, page: str, url: str, profiler, timer) -> None:
+def explain(connection, sql: str, params) -> str:
+    """Return PostgreSQL's plan of a statement, as run, with its real timings."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def write_profile(path: Path, page, url, profiler, timer, plan: str) -> None:
     lines = [f"{page}: GET {url}", "", "SQL statements, slowest first (ms):"]
-    for elapsed_ms, sql in sorted(timer.statements, reverse=True):
+    for elapsed_ms, sql, _params in sorted(timer.statements, reverse=True):
         lines.append(f"{elapsed_ms:9.1f}  {sql[:400]}")
+    lines += ["", "Plan of the slowest statement (EXPLAIN ANALYZE, run again):", plan]
     lines += ["", profiler.output_text(unicode=False, color=False)]
     path.write_text("\n".join(lines))
 

@@ -96,7 +96,12 @@ def summarize_collapsed(raw_path: Path, heading: str) -> str:
             lines.append(f"{count / total:7.1%}  {count:8d}  {function}  ({file})")
         return lines
 
-    lines = [heading, f"\nSamples (on CPU): {total}", "\nBy package (own time)"]
+    lines = [
+        heading,
+        f"\nSamples: {total} (py-spy's default: threads it sees as busy; a thread "
+        "waiting inside psycopg for PostgreSQL counts as busy, in Connection.wait)",
+        "\nBy package (own time)",
+    ]
     for package, count in packages.most_common(TOP):
         lines.append(f"{count / total:7.1%}  {count:8d}  {package}")
     lines += table(inclusive, "By function, including its callees")

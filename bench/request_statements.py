@@ -56,7 +56,7 @@ def main() -> int:
         f"{len(timer.statements)} SQL statements (a new connection per request "
         "with CONN_MAX_AGE=0 comes on top):"
     )
-    for statement_ms, sql in timer.statements:
+    for statement_ms, sql, _params in timer.statements:
         print(f"{statement_ms:8.2f} ms  {sql[:300]}")
     return 0
 
