@@ -2,10 +2,10 @@
 
 A studio of 100 artists on 200 workstations, 12 shows of 2,000 shots, saving
 evenly over the last two years, oldest first on disk as in a live table: the
-newest report is a minute old. Every value
-is a function of the row number, so a run with the same row count builds the
-same table. The indexes (but for the primary key and the unique event_id)
-are dropped during the insert and built again from their own definitions.
+newest report is a minute old. Every value is a function of the row number, so
+a run with the same row count builds the same table. The indexes (but for the
+primary key and the unique event_id) are dropped during the insert and built
+again from their own definitions.
 """
 
 import time

@@ -56,6 +56,8 @@ def main() -> int:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
+    # Known limitation: pages are loaded in process with the test Client, not over
+    # HTTP through gunicorn; the view, its queries and rendering are the same.
     client = Client(raise_request_exception=True)
     client.force_login(user)
     print("READY", flush=True)

@@ -175,7 +175,7 @@ def _rows(base_runs: dict, savetrail_runs: dict, memory: dict) -> list[Row]:
         ours = savetrail_runs[clients]
         rows.append(
             Row(
-                f"requests/s, {clients} clients",
+                f"requests/s, {_clients(clients)}",
                 "req/s",
                 base.rps,
                 ours.rps,
@@ -186,12 +186,12 @@ def _rows(base_runs: dict, savetrail_runs: dict, memory: dict) -> list[Row]:
     for clients, base in base_runs.items():
         ours = savetrail_runs[clients]
         rows.append(
-            Row(f"p50 latency, {clients} clients", "ms", base.p50_ms, ours.p50_ms)
+            Row(f"p50 latency, {_clients(clients)}", "ms", base.p50_ms, ours.p50_ms)
         )
         p99_goal = clients == P99_GOAL_CLIENTS
         rows.append(
             Row(
-                f"p99 latency, {clients} clients",
+                f"p99 latency, {_clients(clients)}",
                 "ms",
                 base.p99_ms,
                 ours.p99_ms,
@@ -208,6 +208,10 @@ def _rows(base_runs: dict, savetrail_runs: dict, memory: dict) -> list[Row]:
         )
     )
     return rows
+
+
+def _clients(count: int) -> str:
+    return f"{count} client" if count == 1 else f"{count} clients"
 
 
 def _profile(server: Gunicorn, wrk: Wrk) -> str:
