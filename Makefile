@@ -71,7 +71,7 @@ test-compat: $(VENV)/.installed $(VENV)/.bpy .venv-bpy-4.2/.installed .venv-bpy-
 # The benchmarks' tools: wrk from Debian, profilers pinned as in pyproject's dev extra.
 BENCH_TOOLS := py-spy==0.4.3 pyinstrument==5.1.3
 
-bench: $(VENV)/.installed $(VENV)/.bpy ## Run the benchmarks (about 15 min); results in bench/results/
+bench: $(VENV)/.installed $(VENV)/.bpy ## Run the benchmarks (8 to 15 min); results in bench/results/
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_TOOLS) 2> >(grep -v "is ignored: it is neither" >&2)
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
