@@ -15,7 +15,7 @@ DEBIAN_PACKAGES := blender xvfb xauth xdotool imagemagick
 COMPAT_BLENDERS := bpy-5.0=bpy:$(CURDIR)/$(VENV)/bin/python,bpy-4.5=bpy:$(CURDIR)/.venv-bpy-4.5/bin/python,bpy-4.2=bpy:$(CURDIR)/.venv-bpy-4.2/bin/python,blender-3.4=binary:$(BLENDER)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run addon test test-compat debian-blender lint lock clean
+.PHONY: help install run addon test test-compat debian-blender lint lock clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,15 @@ test-compat: $(VENV)/.installed $(VENV)/.bpy .venv-bpy-4.2/.installed .venv-bpy-
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	SAVETRAIL_BLENDERS=$(COMPAT_BLENDERS) $(VENV)/bin/pytest
+
+# The benchmarks' tools: wrk from Debian, profilers pinned as in pyproject's dev extra.
+BENCH_TOOLS := py-spy==0.4.3 pyinstrument==5.1.3
+
+bench: $(VENV)/.installed $(VENV)/.bpy ## Run the benchmarks (8 to 15 min); results in bench/results/
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_TOOLS) 2> >(grep -v "is ignored: it is neither" >&2)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed ## Check style with ruff
 	$(VENV)/bin/ruff check .
