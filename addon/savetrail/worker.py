@@ -162,12 +162,18 @@ class DeliveryWorker:
         self._wake_event.set()
 
     def update_settings(self, settings: DeliverySettings) -> None:
+        """Use new settings from the next pass; a request made with the old ones is broken off."""
         with self._lock:
             if settings.server_url != self._settings.server_url:
                 self._not_before = -math.inf  # another server: the old one's Retry-After is moot
             self._settings = settings
             self._batch_size = BATCH_LIMIT
             self._next_attempt = self._not_before
+            outdated = self._transport if self._transport_settings != settings else None
+        if outdated is not None:
+            # A request to the old address, or with the old key, is not worth waiting for:
+            # the report stays pending and goes out with the new settings.
+            outdated.abort()
         self._wake_event.set()
 
     def stop(self, timeout: float = 1.0) -> bool:

@@ -94,6 +94,34 @@ def test_stop_mid_request_returns_fast_and_the_next_session_delivers(
     assert Outbox(folder).pending() == []
 
 
+def test_new_server_address_breaks_off_the_request_to_the_silent_one(
+    tmp_path, silent_listener, start_api
+):
+    """The artist fixes the server URL while a request hangs: it goes to the new one."""
+    report = make_report()
+    folder = tmp_path / "outbox"
+    Outbox(folder).append(report)
+    port = silent_listener.getsockname()[1]
+    silent = settings_for(f"http://127.0.0.1:{port}", read_timeout=60)
+    delivery_worker = DeliveryWorker(Outbox(folder), silent, random=lambda: 0.0)
+    delivery_worker.start()
+    silent_listener.settimeout(5)
+    in_flight, _ = silent_listener.accept()
+    receive_request(in_flight)
+
+    api = start_api()
+    delivery_worker.update_settings(settings_for(api.url))
+    for _ in range(100):  # the worker's own thread sends; wait up to 10 s for it
+        if api.stub.records:
+            break
+        time.sleep(0.1)
+    delivery_worker.stop()
+    in_flight.close()
+
+    assert list(api.stub.records) == [report["event_id"]]
+    assert Outbox(folder).pending() == []
+
+
 def test_dead_proxy_in_the_environment_does_not_stop_a_loopback_server(
     outbox, start_api, refused_port, monkeypatch, no_proxy_environment
 ):
