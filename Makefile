@@ -15,7 +15,7 @@ DEBIAN_PACKAGES := blender xvfb xauth xdotool imagemagick
 COMPAT_BLENDERS := bpy-5.0=bpy:$(CURDIR)/$(VENV)/bin/python,bpy-4.5=bpy:$(CURDIR)/.venv-bpy-4.5/bin/python,bpy-4.2=bpy:$(CURDIR)/.venv-bpy-4.2/bin/python,blender-3.4=binary:$(BLENDER)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run addon test test-compat debian-blender lint lock clean bench
+.PHONY: help install run addon browser test test-postgres test-compat debian-blender lint lock clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,22 +58,29 @@ run: $(VENV)/.installed addon ## Serve on http://127.0.0.1:$(PORT) with SQLite i
 	$(PY) server/manage.py bootstrap
 	DEBUG=true $(PY) server/manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed $(VENV)/.bpy ## Run the whole test suite
+PYTEST_ARGS ?= -n 2
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+# Playwright drives Debian's Chromium (it cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests."; fi; }
+
+test: $(VENV)/.installed $(VENV)/.bpy browser ## Run the whole test suite (SQLite, Blender 5.0 as a module, Chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-compat: $(VENV)/.installed $(VENV)/.bpy .venv-bpy-4.2/.installed .venv-bpy-4.5/.installed debian-blender ## Run the suite with the Blender tests on bpy 5.0, 4.5, 4.2 and Debian's Blender 3.4
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	SAVETRAIL_BLENDERS=$(COMPAT_BLENDERS) $(VENV)/bin/pytest
+test-postgres: $(VENV)/.installed $(VENV)/.bpy browser ## Run the whole test suite on PostgreSQL (127.0.0.1:5432)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The benchmarks' tools: wrk from Debian, profilers pinned as in pyproject's dev extra.
-BENCH_TOOLS := py-spy==0.4.3 pyinstrument==5.1.3
+test-compat: $(VENV)/.installed $(VENV)/.bpy .venv-bpy-4.2/.installed .venv-bpy-4.5/.installed debian-blender ## Run the add-on tests on bpy 5.0, 4.5, 4.2 and Debian's Blender 3.4
+	SAVETRAIL_BLENDERS=$(COMPAT_BLENDERS) $(VENV)/bin/pytest $(PYTEST_ARGS) tests/blender
 
 bench: $(VENV)/.installed $(VENV)/.bpy ## Run the benchmarks (8 to 15 min); results in bench/results/
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_TOOLS) 2> >(grep -v "is ignored: it is neither" >&2)
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	$(PY) bench/run.py $(BENCH_ARGS)
 
