@@ -67,12 +67,12 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 		else echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests."; fi; }
 
-test: $(VENV)/.installed $(VENV)/.bpy browser ## Run the whole test suite (SQLite, Blender 5.0 as a module, Chromium)
+test: $(VENV)/.installed $(VENV)/.bpy browser debian-blender ## Run the whole test suite (SQLite, Blender 5.0 as a module, Debian's Blender window, Chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed $(VENV)/.bpy browser ## Run the whole test suite on PostgreSQL (127.0.0.1:5432)
+test-postgres: $(VENV)/.installed $(VENV)/.bpy browser debian-blender ## Run the whole test suite on PostgreSQL (127.0.0.1:5432)
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	DATABASE_URL=$(POSTGRES_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .runtimes import available_runtimes, package_name, run_scenario
+from .runtimes import available_runtimes, default_binaries, package_name, run_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIMES = available_runtimes()
@@ -28,7 +28,7 @@ def pytest_configure(config):
 def _runtimes_for(definition) -> list:
     runtimes = RUNTIMES
     if definition.get_closest_marker("blender_binary"):
-        runtimes = [runtime for runtime in runtimes if runtime.kind == "binary"]
+        runtimes = [runtime for runtime in runtimes if runtime.kind == "binary"] or default_binaries()
     minimum = definition.get_closest_marker("min_blender")
     if minimum:
         runtimes = [r for r in runtimes if r.version[:2] >= tuple(minimum.args)]

@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -103,6 +104,17 @@ def available_runtimes() -> list:
     if importlib.util.find_spec("bpy") is not None:
         return [Runtime("bpy", "bpy", sys.executable)]
     return []
+
+
+def default_binaries() -> list:
+    """Blender executables for the window and translation tests when SAVETRAIL_BLENDERS is unset.
+
+    `make test` installs Debian's Blender for them; the rest of the add-on tests run on bpy.
+    """
+    if os.environ.get("SAVETRAIL_BLENDERS", "").strip():
+        return []
+    found = shutil.which("blender")
+    return [Runtime("blender", "binary", found)] if found else []
 
 
 def run_scenario(runtime: Runtime, steps: list, env: dict, timeout: float = 180, script: Path = SCENARIO) -> list:
