@@ -1,0 +1,41 @@
+#!/bin/sh
+# Start the SaveTrail server: wait for the database, migrate, hand over to gunicorn.
+#
+# With arguments, run them instead (for example `python manage.py shell`).
+# SAVETRAIL_MIGRATE=false skips the migrations (when a release step runs them);
+# SAVETRAIL_DB_WAIT_SECONDS bounds the wait for the database (default 60).
+set -eu
+
+if [ "$#" -gt 0 ]; then
+    exec "$@"
+fi
+
+python /usr/local/lib/savetrail/wait_for_db.py "${SAVETRAIL_DB_WAIT_SECONDS:-60}"
+
+case "${SAVETRAIL_MIGRATE:-true}" in
+    true | True | TRUE | 1 | yes | on)
+        python manage.py migrate --noinput
+        ;;
+    false | False | FALSE | 0 | no | off)
+        echo "SAVETRAIL_MIGRATE=${SAVETRAIL_MIGRATE}: not applying migrations"
+        ;;
+    *)
+        echo "SAVETRAIL_MIGRATE must be true or false, not '${SAVETRAIL_MIGRATE}'" >&2
+        exit 64
+        ;;
+esac
+
+# exec: gunicorn becomes PID 1 and gets SIGTERM itself. It then stops accepting
+# connections and lets running requests finish for up to --graceful-timeout
+# seconds, well inside the 10 s Docker waits before SIGKILL.
+exec gunicorn config.wsgi \
+    --bind "0.0.0.0:${PORT:-8000}" \
+    --workers "${WEB_CONCURRENCY:-2}" \
+    --worker-class gthread \
+    --threads "${GUNICORN_THREADS:-4}" \
+    --timeout 30 \
+    --graceful-timeout 7 \
+    --worker-tmp-dir /dev/shm \
+    --no-control-socket \
+    --access-logfile - \
+    --error-logfile -

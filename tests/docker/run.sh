@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# make test-docker: build the SaveTrail image from its own Dockerfile and test it.
+#
+# No image registry is reachable here, so the image is built on a Debian bookworm
+# base made locally with debootstrap (cached between runs as $BASE_IMAGE). The
+# container then runs with --network host against the host's PostgreSQL and the
+# checks in tests/docker/ (pytest) drive it.
+#
+#   tests/docker/run.sh [extra pytest arguments]
+#
+# Needs root: it installs Debian's Docker engine when missing and starts dockerd
+# when no daemon answers. It leaves behind the daemon and the cached base image,
+# and removes every image and container it made (vfs stores each layer as a full
+# copy of the file system, so leftovers fill the disk quickly).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+
+# Debian's client matches Debian's engine; another `docker` may come first on PATH.
+DOCKER=${SAVETRAIL_DOCKER:-/usr/bin/docker}
+BASE_IMAGE=${SAVETRAIL_BASE_IMAGE:-savetrail-base:bookworm-python3}
+RUN_ID=savetrail-test-$(date +%Y%m%d-%H%M%S)-$$
+IMAGE=$RUN_ID:latest
+DOCKERD_LOG=/var/log/savetrail-dockerd.log
+PYTEST=${VENV:-.venv}/bin/pytest
+LOCK_FILE=/tmp/savetrail-docker-base.lock
+
+step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
+fail() { printf 'test-docker: %s\n' "$1" >&2; exit 1; }
+
+install_engine() {
+    if [[ -x /usr/sbin/dockerd && -x $DOCKER ]] && command -v debootstrap >/dev/null \
+        && command -v docker-compose >/dev/null && command -v caddy >/dev/null; then
+        return
+    fi
+    step "Installing Debian's Docker engine, docker-compose, caddy and debootstrap"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        docker.io docker-compose caddy debootstrap >/dev/null
+}
+
+start_daemon() {
+    if "$DOCKER" info >/dev/null 2>&1; then
+        return
+    fi
+    step "Starting dockerd (log: $DOCKERD_LOG)"
+    # The flags that work on these machines: no iptables, no bridge, vfs storage.
+    setsid nohup dockerd --iptables=false --ip6tables=false --storage-driver=vfs \
+        --bridge=none >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    for _ in $(seq 60); do
+        "$DOCKER" info >/dev/null 2>&1 && return
+        sleep 1
+    done
+    fail "dockerd did not answer within 60 s; see $DOCKERD_LOG"
+}
+
+debian_mirror() {
+    local sources=/etc/apt/sources.list.d/debian.sources
+    if [[ -f $sources ]]; then
+        awk '/^URIs:/ { print $2; exit }' "$sources"
+    else
+        awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list
+    fi
+}
+
+build_base_image() {
+    if "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+        step "Base image $BASE_IMAGE is cached"
+        return
+    fi
+    step "Building the base image $BASE_IMAGE with debootstrap (once, about 2 minutes)"
+    local rootfs
+    rootfs=$(mktemp -d /var/tmp/savetrail-rootfs.XXXXXX)
+    debootstrap --variant=minbase --include=python3,python3-venv \
+        bookworm "$rootfs" "$(debian_mirror)" >/dev/null
+    # pip in the image reaches PyPI only with the host's CA bundle; the project's
+    # Dockerfile stays as it would be on the official python image.
+    install -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+    printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$rootfs/etc/pip.conf"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | "$DOCKER" import \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'CMD ["python3"]' \
+        - "$BASE_IMAGE" >/dev/null
+    rm -rf "$rootfs"
+}
+
+remove_test_objects() {
+    step "Removing the containers and images of this run"
+    local containers
+    containers=$("$DOCKER" ps -aq --filter "label=savetrail.test-run=$RUN_ID")
+    if [[ -n $containers ]]; then
+        # shellcheck disable=SC2086 # one id per word
+        "$DOCKER" rm -f $containers >/dev/null
+    fi
+    "$DOCKER" image rm -f "$IMAGE" >/dev/null 2>&1 || true
+    # The builder leaves the first stage behind as an untagged image.
+    "$DOCKER" image prune -f --filter "label=savetrail.test-run=$RUN_ID" >/dev/null
+}
+
+install_engine
+start_daemon
+(
+    flock 9
+    build_base_image
+) 9>"$LOCK_FILE"
+
+trap remove_test_objects EXIT
+step "Building $IMAGE from the project's Dockerfile"
+"$DOCKER" build --network host --pull=false --quiet \
+    --build-arg PYTHON_IMAGE="$BASE_IMAGE" \
+    --label savetrail.test-run="$RUN_ID" \
+    --tag "$IMAGE" . >/dev/null
+
+step "Testing the image"
+SAVETRAIL_DOCKER="$DOCKER" SAVETRAIL_TEST_IMAGE="$IMAGE" SAVETRAIL_TEST_RUN="$RUN_ID" \
+    "$PYTEST" tests/docker -p no:cacheprovider "$@"
