@@ -37,8 +37,8 @@ COPY docker/entrypoint.sh docker/wait_for_db.py docker/healthcheck.py /usr/local
 WORKDIR /app
 
 # The settings need a secret to load; this one exists only for collectstatic.
-RUN groupadd --system --gid 10001 savetrail \
-    && useradd --system --uid 10001 --gid savetrail --no-create-home \
+RUN groupadd --gid 10001 savetrail \
+    && useradd --uid 10001 --gid savetrail --no-create-home \
         --home-dir /data --shell /usr/sbin/nologin savetrail \
     && install --directory --owner savetrail --group savetrail --mode 0750 /data \
     && SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused.sqlite3 \
