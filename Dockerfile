@@ -25,6 +25,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     LANG=C.UTF-8 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
     SAVETRAIL_VAR_DIR=/data \
     STATIC_ROOT=/app/static \
     PORT=8000 \

@@ -71,6 +71,7 @@ build_base_image() {
     step "Building the base image $BASE_IMAGE with debootstrap (once, about 2 minutes)"
     local rootfs
     rootfs=$(mktemp -d /var/tmp/savetrail-rootfs.XXXXXX)
+    chmod 0755 "$rootfs" # it becomes the image's /, which mktemp made private
     debootstrap --variant=minbase --include=python3,python3-venv \
         bookworm "$rootfs" "$(debian_mirror)" >/dev/null
     # pip in the image reaches PyPI only with the host's CA bundle; the project's
