@@ -100,3 +100,18 @@ class SaveReport(models.Model):
     def __str__(self):
         saved_at = f"{self.saved_at:%Y-%m-%d %H:%M:%S}"
         return f"{self.username} saved {self.file_path} at {saved_at} UTC"
+
+
+class RequestCounter(models.Model):
+    """Requests one client made in its current throttling window.
+
+    One row per client, shared by every server process, so that a rate limit
+    holds however many workers serve the API (see api/throttling.py).
+    """
+
+    client = models.CharField(max_length=64, primary_key=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.client}: {self.count} since {self.window_start:%H:%M:%S}"

@@ -1,0 +1,192 @@
+"""API views: validate, call one service, serialize."""
+
+import logging
+import time
+
+from django.http import Http404
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from saves import services
+from saves.models import ApiKey, SaveReport
+
+from . import schema
+from .authentication import HasReadScope, HasReportScope
+from .exceptions import Conflict, DatabaseUnavailable, PayloadTooLarge, field_errors
+from .filters import SaveReportFilter
+from .serializers import BatchSerializer, SaveReportSerializer
+
+logger = logging.getLogger("saves.reports")
+
+MAX_BODY_SIZE = 1024 * 1024
+LOGGED_PATH_LENGTH = 300
+
+
+class NewestFirstPagination(CursorPagination):
+    ordering = ("-saved_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class RequestShapeChecks:
+    """Refuse unknown methods (405) and bodies over 1 MiB (413) before anything.
+
+    Neither answer depends on who asks, so neither waits for authentication.
+    """
+
+    http_method_names = ["get", "post", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
+            raise PayloadTooLarge()
+
+        super().initial(request, *args, **kwargs)
+
+
+class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
+    """Log one line per received report: key name, user, path, status, time."""
+
+    serializer_class = SaveReportSerializer
+
+    def initial(self, request, *args, **kwargs):
+        self.started = time.monotonic()
+        self.logged = False
+        self.submitted = None
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method == "POST" and not self.logged:
+            report = self.submitted if isinstance(self.submitted, dict) else {}
+            self.log_report(report, response.status_code)
+        return response
+
+    def log_report(self, report, status_code: int) -> None:
+        self.logged = True
+        api_key = self.request.auth
+        elapsed_ms = (time.monotonic() - self.started) * 1000
+        path = report.get("file_path")
+        if isinstance(path, str) and len(path) > LOGGED_PATH_LENGTH:
+            path = path[:LOGGED_PATH_LENGTH] + "…"
+        logger.log(
+            logging.INFO if status_code < 400 else logging.WARNING,
+            "report %s key=%s user=%r path=%r ms=%.0f",
+            status_code,
+            api_key.name if isinstance(api_key, ApiKey) else "-",
+            report.get("username"),
+            path,
+            elapsed_ms,
+        )
+
+
+@schema.saves_view
+class SaveReportsView(ReportReceivingView):
+    queryset = SaveReport.objects.select_related("api_key")
+    pagination_class = NewestFirstPagination
+    filterset_class = SaveReportFilter
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [HasReportScope()]
+        return [HasReadScope()]
+
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def post(self, request):
+        self.submitted = request.data
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        record, outcome = services.save_event_record(
+            request.auth, serializer.validated_data
+        )
+        if outcome is services.Outcome.CONFLICT:
+            raise Conflict()
+
+        answer = status.HTTP_201_CREATED
+        if outcome is services.Outcome.DUPLICATE:
+            answer = status.HTTP_200_OK
+        return Response(self.get_serializer(record).data, status=answer)
+
+
+@schema.batch_view
+class SaveReportBatchView(ReportReceivingView):
+    permission_classes = [HasReportScope]
+
+    def post(self, request):
+        envelope = BatchSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        reports = envelope.validated_data["reports"]
+
+        checked = [self.get_serializer(data=report) for report in reports]
+        valid = [item.validated_data for item in checked if item.is_valid()]
+        stored = iter(services.save_event_batch(request.auth, valid))
+
+        results = []
+        for report, item in zip(reports, checked, strict=True):
+            if item.errors:
+                result = self.invalid_result(report, item.errors)
+            else:
+                result = self.stored_result(*next(stored))
+            results.append(result)
+            self.log_item(report, result["status"])
+        self.logged = True
+        return Response({"results": results})
+
+    def stored_result(self, record, outcome) -> dict:
+        result = {"event_id": str(record.event_id), "status": str(outcome)}
+        if outcome is services.Outcome.CONFLICT:
+            result["detail"] = Conflict.default_detail
+        else:
+            result["record"] = self.get_serializer(record).data
+        return result
+
+    @staticmethod
+    def invalid_result(report, errors) -> dict:
+        event_id = report.get("event_id") if isinstance(report, dict) else None
+        return {
+            "event_id": event_id if isinstance(event_id, str) else None,
+            "status": "invalid",
+            "errors": field_errors(errors),
+        }
+
+    def log_item(self, report, item_status: str) -> None:
+        status_codes = {"created": 201, "duplicate": 200, "conflict": 409}
+        report = report if isinstance(report, dict) else {}
+        self.log_report(report, status_codes.get(item_status, 400))
+
+
+@schema.detail_view
+class SaveReportDetailView(RequestShapeChecks, generics.RetrieveAPIView):
+    queryset = SaveReport.objects.select_related("api_key")
+    serializer_class = SaveReportSerializer
+    permission_classes = [HasReadScope]
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound("There is no report with this id.") from None
+
+
+@schema.health_view
+class HealthView(RequestShapeChecks, APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = []
+
+    def get(self, request):
+        if not services.database_is_reachable():
+            raise DatabaseUnavailable()
+        return Response({"status": "ok", "database": "ok"})
