@@ -26,6 +26,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONPATH=/app \
+    DJANGO_SETTINGS_MODULE=config.settings \
     SAVETRAIL_VAR_DIR=/data \
     STATIC_ROOT=/app/static \
     PORT=8000 \

@@ -43,6 +43,10 @@ test: $(VENV)/.installed $(VENV)/.bpy ## Run the whole test suite
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
+.PHONY: test-docker
+test-docker: $(VENV)/.installed $(VENV)/.bpy ## Build the Docker image and test it (root; minutes)
+	VENV=$(VENV) tests/docker/run.sh
+
 lint: $(VENV)/.installed ## Check style with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

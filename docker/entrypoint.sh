@@ -12,11 +12,12 @@ fi
 
 python /usr/local/lib/savetrail/wait_for_db.py "${SAVETRAIL_DB_WAIT_SECONDS:-60}"
 
-case "${SAVETRAIL_MIGRATE:-true}" in
-    true | True | TRUE | 1 | yes | on)
+migrate=$(printf '%s' "${SAVETRAIL_MIGRATE:-true}" | tr '[:upper:]' '[:lower:]')
+case "$migrate" in
+    true | yes | on | 1)
         python manage.py migrate --noinput
         ;;
-    false | False | FALSE | 0 | no | off)
+    false | no | off | 0)
         echo "SAVETRAIL_MIGRATE=${SAVETRAIL_MIGRATE}: not applying migrations"
         ;;
     *)
@@ -25,6 +26,10 @@ case "${SAVETRAIL_MIGRATE:-true}" in
         ;;
 esac
 
+# No access log: the server logs one line per report, Caddy logs every request,
+# and the health check would add a line every 10 s. GUNICORN_CMD_ARGS adds
+# options, for example "--access-logfile -".
+#
 # exec: gunicorn becomes PID 1 and gets SIGTERM itself. It then stops accepting
 # connections and lets running requests finish for up to --graceful-timeout
 # seconds, well inside the 10 s Docker waits before SIGKILL.
@@ -37,5 +42,4 @@ exec gunicorn config.wsgi \
     --graceful-timeout 7 \
     --worker-tmp-dir /dev/shm \
     --no-control-socket \
-    --access-logfile - \
     --error-logfile -
