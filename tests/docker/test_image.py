@@ -5,9 +5,8 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ ADDON_REPORT_SCRIPT = REPO_DIR / "tests" / "blender" / "report_once.py"
 FALLBACK_REPORT_SCRIPT = Path(__file__).with_name("blender_report_fallback.py")
 IMAGE_USER_ID = "10001"
 STOP_LIMIT_SECONDS = 10
+ENTRYPOINT = "/usr/local/lib/savetrail/entrypoint.sh"
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,42 @@ def delivered_report(server, api_keys, tmp_path_factory):
         f"{completed.stdout}{completed.stderr}\n{server.logs()}"
     )
     return blend_path, blend_path.stat().st_mtime
+
+
+@pytest.fixture(scope="module")
+def restarted_server(server, api_keys, delivered_report):
+    """Stop the server as Docker does (SIGTERM, SIGKILL after 10 s), start it again.
+
+    An idle keep-alive connection, as a proxy keeps one, is open during the stop.
+    """
+    reports_before = read_reports(server, api_keys["read"], path_contains="шот 010")
+    keep_alive = socket.create_connection(("127.0.0.1", server.port))
+    keep_alive.sendall(b"GET /api/v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert keep_alive.recv(4096).startswith(b"HTTP/1.1 200")
+
+    stop_sent_at = datetime.now(UTC)
+    server.docker("stop", "--time", str(STOP_LIMIT_SECONDS), server.name)
+    state = server.state()
+    keep_alive.close()
+    server.docker("start", server.name)
+    server.wait_until_healthy()
+
+    return {
+        "exit_code": state["ExitCode"],
+        "stopped_after": (
+            parse_docker_time(state["FinishedAt"]) - stop_sent_at
+        ).total_seconds(),
+        "reports_before": reports_before,
+        "reports_after": read_reports(
+            server, api_keys["read"], path_contains="шот 010"
+        ),
+    }
+
+
+def parse_docker_time(value: str) -> datetime:
+    """Parse Docker's RFC 3339 time, which has nanoseconds, to microseconds."""
+    whole, _, fraction = value.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{whole}.{fraction[:6]:0<6}+00:00")
 
 
 def read_reports(server, api_key: str, **filters: str) -> list[dict]:
@@ -130,59 +166,54 @@ def test_blender_save_is_stored_and_read_back_through_the_api(
     assert abs(saved_at - modified_at) <= 2
 
 
-def test_restart_keeps_the_reports(server, api_keys, delivered_report):
+def test_sigterm_stops_the_server_within_10_seconds(restarted_server):
+    assert restarted_server["exit_code"] == 0, "gunicorn did not exit by itself"
+    assert restarted_server["stopped_after"] < STOP_LIMIT_SECONDS
+
+
+def test_restart_keeps_the_reports(restarted_server, delivered_report):
     blend_path, _ = delivered_report
-    before = read_reports(server, api_keys["read"], path_contains="шот 010")
 
-    server.docker("restart", "--time", str(STOP_LIMIT_SECONDS), server.name)
-    server.wait_until_healthy()
-
-    after = read_reports(server, api_keys["read"], path_contains="шот 010")
-    assert after == before
-    assert after[0]["file_path"] == str(blend_path)
+    assert restarted_server["reports_after"] == restarted_server["reports_before"]
+    assert restarted_server["reports_after"][0]["file_path"] == str(blend_path)
 
 
-def test_sigterm_stops_the_server_within_10_seconds(start_container, new_database):
-    container = start_container("sigterm", production_env(new_database()))
-    container.wait_until_healthy()
-    # A proxy keeps idle keep-alive connections open; they must not hold the stop.
-    keep_alive = socket.create_connection(("127.0.0.1", container.port))
-    keep_alive.sendall(
-        b"GET /api/v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Connection: keep-alive\r\n\r\n"
-    )
-    assert keep_alive.recv(4096).startswith(b"HTTP/1.1 200")
-
-    started = time.monotonic()
-    container.docker("kill", "--signal", "TERM", container.name)
-    exit_code = container.wait_until_exited(timeout=STOP_LIMIT_SECONDS + 5)
-    stopped_after = time.monotonic() - started
-    keep_alive.close()
-
-    assert exit_code == 0, container.logs()
-    assert stopped_after < STOP_LIMIT_SECONDS
-
-
-def test_start_gives_up_with_a_clear_error_when_the_database_is_down(
-    start_container,
-):
+def test_start_gives_up_with_a_clear_error_when_the_database_is_down(server):
     closed_port = free_port()
     database_url = f"postgres://savetrail:pw-must-not-show@127.0.0.1:{closed_port}/st"
-    container = start_container(
-        "nodb",
-        production_env(database_url, SAVETRAIL_DB_WAIT_SECONDS="2"),
+
+    # The image's entrypoint, run beside the server: same script, no new container.
+    completed = server.docker(
+        "exec",
+        "--env",
+        f"DATABASE_URL={database_url}",
+        "--env",
+        "SAVETRAIL_DB_WAIT_SECONDS=2",
+        server.name,
+        ENTRYPOINT,
+        check=False,
     )
 
-    exit_code = container.wait_until_exited(timeout=30)
-
-    logs = container.logs()
-    assert exit_code == 1
-    assert (
+    assert completed.returncode == 1
+    assert completed.stderr.strip() == (
         f"SaveTrail: the database (st on 127.0.0.1:{closed_port} as user savetrail) "
         "did not answer within 2 s. Check DATABASE_URL and that the database "
-        "server is running." in logs
+        f"server is running. Last error: connection failed: connection to server at "
+        f'"127.0.0.1", port {closed_port} failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?"
     )
-    assert "pw-must-not-show" not in logs
+    assert "pw-must-not-show" not in completed.stdout + completed.stderr
+
+
+def test_start_refuses_an_unclear_migrate_switch(server):
+    completed = server.docker(
+        "exec", "--env", "SAVETRAIL_MIGRATE=maybe", server.name, ENTRYPOINT, check=False
+    )
+
+    assert completed.returncode == 64
+    assert completed.stderr.strip() == (
+        "SAVETRAIL_MIGRATE must be true or false, not 'maybe'"
+    )
 
 
 def test_migrations_are_skipped_when_switched_off(start_container, new_database):
