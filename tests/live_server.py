@@ -42,11 +42,13 @@ class LiveServer:
         workers: int = 2,
         threads: int = 8,
         env: dict[str, str] | None = None,
+        gunicorn_args: tuple[str, ...] = (),
     ):
         self.folder = Path(folder)
         self.workers = workers
         self.threads = threads
         self.extra_env = env or {}
+        self.gunicorn_args = gunicorn_args
         self.log_path = self.folder / "server.log"
         self.port: int | None = None
         self.database_url: str | None = None
@@ -119,6 +121,7 @@ class LiveServer:
                     "-",
                     "--access-logformat",
                     'worker=%(p)s %(h)s "%(r)s" %(s)s %(M)sms',
+                    *self.gunicorn_args,
                 ],
                 env=self.env,
                 stdout=log,

@@ -162,7 +162,7 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'savetrail.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue for the lock (up to 20 s) instead of failing with
@@ -253,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["saves.api.schema.slash_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "saves.api.schema.text_without_nul",
+    ],
+    "ENUM_NAME_OVERRIDES": {"BatchStatusEnum": "saves.api.serializers.BATCH_STATUSES"},
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

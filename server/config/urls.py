@@ -1,9 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from saves.api.exceptions import api_not_found_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("saves.api.urls")),
+    # Unknown API addresses answer JSON even with DEBUG on.
+    re_path(r"^api/", api_not_found_view),
 ]
 
 handler400 = "saves.api.exceptions.bad_request_view"

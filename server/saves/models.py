@@ -106,12 +106,14 @@ class RequestCounter(models.Model):
     """Requests one client made in its current throttling window.
 
     One row per client, shared by every server process, so that a rate limit
-    holds however many workers serve the API (see api/throttling.py).
+    holds however many workers serve the API (see api/throttling.py). Times are
+    whole microseconds since 1970 (UTC), so that one portable SQL statement can
+    count a request.
     """
 
     client = models.CharField(max_length=64, primary_key=True)
-    window_start = models.DateTimeField()
+    window_start = models.BigIntegerField(help_text="Microseconds since 1970, UTC.")
     count = models.PositiveIntegerField(default=0)
 
     def __str__(self):
-        return f"{self.client}: {self.count} since {self.window_start:%H:%M:%S}"
+        return f"{self.client}: {self.count} requests"

@@ -111,8 +111,9 @@ def authenticate_key(raw_key: str, *, now: datetime | None = None) -> ApiKey | N
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
         return None
 
-    api_key = ApiKey.objects.filter(key_hash=hash_key(raw_key)).first()
-    if api_key is None:
+    try:
+        api_key = ApiKey.objects.get(key_hash=hash_key(raw_key))
+    except ApiKey.DoesNotExist:
         return None
 
     if api_key.revoked_at is not None:
@@ -153,22 +154,18 @@ def save_event_record(
     """
     report = _complete(data)
 
-    known = (
-        SaveReport.objects.select_related("api_key")
-        .filter(event_id=report["event_id"])
-        .first()
-    )
-    if known is not None:
-        return known, _outcome_for_known(known, report)
-
     try:
         with transaction.atomic():
             record = SaveReport.objects.create(api_key=api_key, **report)
     except IntegrityError:
-        # Another request stored the same event_id between our look-up and insert.
-        known = SaveReport.objects.select_related("api_key").get(
-            event_id=report["event_id"]
+        # The event_id is known: a retry, a concurrent twin, or a conflict.
+        known = (
+            SaveReport.objects.select_related("api_key")
+            .filter(event_id=report["event_id"])
+            .first()
         )
+        if known is None:
+            raise
         return known, _outcome_for_known(known, report)
 
     return record, Outcome.CREATED

@@ -1,4 +1,3 @@
-import json
 import uuid
 
 import pytest
@@ -55,8 +54,3 @@ def reader(reading_key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {reading_key[1]}")
     return client
-
-
-def post_json(client, path, body, **extra):
-    """POST body as JSON text, the way the add-on sends it (ASCII escapes)."""
-    return client.post(path, json.dumps(body), content_type="application/json", **extra)

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from conftest import post_json
+from server_helpers import post_json
 
 from saves.models import SaveReport
 

@@ -132,3 +132,15 @@ def test_bad_host_under_the_api_answers_400_json(api_client, settings):
         "code": "invalid",
         "detail": "The request cannot be served as sent.",
     }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing/", "/api/v2/saves/"])
+def test_unknown_api_address_answers_json_even_with_debug_on(
+    api_client, settings, path
+):
+    settings.DEBUG = True
+
+    response = api_client.post(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -102,31 +102,52 @@ def test_filters_select_the_matching_reports(reader, query, expected_names):
     assert [r["username"] for r in response.json()["results"]] == expected_names
 
 
-def test_malformed_filter_answers_400(reader):
-    response = reader.get(f"{SAVES}?saved_after=yesterday")
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "code": "invalid",
-        "detail": "Some fields are invalid: saved_after.",
-        "fields": {
-            "saved_after": [{"code": "invalid", "detail": "Enter a valid date/time."}]
-        },
-    }
-
-
-def test_nul_in_filter_answers_400(reader):
-    response = reader.get(f"{SAVES}?username=a%00b")
+@pytest.mark.parametrize(
+    ("query", "code", "detail"),
+    [
+        ("saved_after=yesterday", "invalid", "Enter a valid date/time."),
+        (
+            "saved_after=2026-03-10T12:00:00",
+            "offset_required",
+            "Add a UTC offset or Z to the time, for example 2026-03-10T17:42:55Z.",
+        ),
+        ("saved_after=", "blank", "Enter a time, or leave the parameter out."),
+        (
+            "saved_after=0001-01-01T00:00:00%2B05:00",
+            "overflow",
+            "The time is out of range once converted to UTC.",
+        ),
+    ],
+)
+def test_time_filters_are_as_strict_as_saved_at(reader, query, code, detail):
+    response = reader.get(f"{SAVES}?{query}")
 
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "username": [
-            {
-                "code": "null_characters_not_allowed",
-                "detail": "Null characters are not allowed.",
-            }
-        ]
+        "saved_after": [{"code": code, "detail": detail}]
     }
+
+
+@pytest.mark.parametrize("page_size", ["0", "501", "-1", "ten", ""])
+def test_page_size_out_of_range_answers_400(reader, page_size):
+    response = reader.get(f"{SAVES}?page_size={page_size}")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "page_size": [{"code": "invalid", "detail": "Ask for 1 to 500 reports a page."}]
+    }
+
+
+@pytest.mark.parametrize(
+    "query", ["username=a%00b", "path_contains=%00", "hostname=%00"]
+)
+def test_text_filter_with_nul_matches_nothing(reader, query):
+    make_record()
+
+    response = reader.get(f"{SAVES}?{query}")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
 
 
 def test_broken_cursor_answers_404_json(reader):

@@ -1,7 +1,7 @@
 """POST /api/v1/saves/: storing one report exactly, or saying why not."""
 
 import pytest
-from conftest import post_json
+from server_helpers import post_json
 
 from saves.models import SaveReport
 from saves.services import revoke_api_key

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import post_json
+from server_helpers import post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_accepted_report_logs_one_info_line(reporter, report, caplog):
     assert report_lines(caplog) == [
         (
             "INFO",
-            "report 201 key=anna-workstation user='anna' "
+            "report status=201 key=anna-workstation user='anna' "
             "path='/proj/shot 010.blend' ms=N",
         )
     ]
@@ -34,7 +34,7 @@ def test_rejected_report_logs_one_warning_line(reporter, report, caplog):
     assert report_lines(caplog) == [
         (
             "WARNING",
-            "report 400 key=anna-workstation user='anna' "
+            "report status=400 key=anna-workstation user='anna' "
             "path='/proj/shot 010.blend' ms=N",
         )
     ]
@@ -44,7 +44,7 @@ def test_unauthenticated_report_logs_without_key_name(api_client, report, caplog
     post_json(api_client, "/api/v1/saves/", report(), HTTP_AUTHORIZATION="Bearer st_x")
 
     assert report_lines(caplog) == [
-        ("WARNING", "report 401 key=- user=None path=None ms=N")
+        ("WARNING", "report status=401 key=- user=None path=None ms=N")
     ]
 
 
@@ -52,7 +52,7 @@ def test_control_characters_cannot_forge_log_lines(reporter, report, caplog):
     post_json(reporter, "/api/v1/saves/", report(username="anna\nreport 201 key=x"))
 
     assert report_lines(caplog)[0][1] == (
-        "report 201 key=anna-workstation user='anna\\nreport 201 key=x' "
+        "report status=201 key=anna-workstation user='anna\\nreport 201 key=x' "
         "path='/proj/shot 010.blend' ms=N"
     )
 
@@ -67,11 +67,13 @@ def test_batch_logs_one_line_per_report(reporter, report, caplog):
     assert report_lines(caplog) == [
         (
             "INFO",
-            "report 201 key=anna-workstation user='a' path='/proj/shot 010.blend' ms=N",
+            "report status=201 key=anna-workstation user='a' "
+            "path='/proj/shot 010.blend' ms=N",
         ),
         (
             "WARNING",
-            "report 400 key=anna-workstation user='' path='/proj/shot 010.blend' ms=N",
+            "report status=400 key=anna-workstation user='' "
+            "path='/proj/shot 010.blend' ms=N",
         ),
     ]
 

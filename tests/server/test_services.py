@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from django.db import transaction
 from django.db.models import QuerySet
 
 from saves import services
@@ -118,16 +119,15 @@ def test_save_event_record_tells_duplicate_from_conflict():
     assert SaveReport.objects.count() == 1
 
 
-def test_save_event_record_handles_losing_the_insert_race(monkeypatch):
+def test_duplicate_leaves_the_surrounding_transaction_usable():
     data = report_data()
-    first, _ = services.save_event_record(None, data)
-    # The look-up misses, as when another request inserts right after it.
-    monkeypatch.setattr(QuerySet, "first", lambda queryset: None)
+    services.save_event_record(None, data)
 
-    record, outcome = services.save_event_record(None, dict(data))
+    with transaction.atomic():
+        services.save_event_record(None, dict(data))
+        services.save_event_record(None, report_data())
 
-    assert (record, outcome) == (first, Outcome.DUPLICATE)
-    assert SaveReport.objects.count() == 1
+    assert SaveReport.objects.count() == 2
 
 
 def test_save_event_batch_falls_back_to_one_by_one_on_a_race(monkeypatch):

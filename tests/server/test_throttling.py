@@ -5,10 +5,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import post_json
 from django.contrib.auth import get_user_model
 from live_server import LiveServer
 from rest_framework.test import APIClient
+from server_helpers import post_json
 
 from saves.api.throttling import ClientRateThrottle, count_request, parse_rate
 from saves.models import SaveReport

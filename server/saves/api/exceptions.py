@@ -135,11 +135,15 @@ def _is_api(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def api_not_found_view(request, exception=None):
+    body = error_body("not_found", "There is nothing at this address of the API.")
+    return JsonResponse(body, status=404)
+
+
 def page_not_found_view(request, exception):
     if not _is_api(request):
         return defaults.page_not_found(request, exception)
-    body = error_body("not_found", "There is nothing at this address of the API.")
-    return JsonResponse(body, status=404)
+    return api_not_found_view(request, exception)
 
 
 def bad_request_view(request, exception):

@@ -1,8 +1,10 @@
 """The report as JSON, validated strictly: text exactly as sent, times with offset."""
 
+import re
 from datetime import UTC
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from saves.models import SaveReport
@@ -10,6 +12,9 @@ from saves.models import SaveReport
 MAX_PATH_LENGTH = 32767  # Windows long paths; POSIX systems allow less.
 MAX_BATCH_SIZE = 500
 BATCH_STATUSES = ["created", "duplicate", "conflict", "invalid"]
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+OFFSET_REQUIRED = "Add a UTC offset or Z to the time, for example 2026-03-10T17:42:55Z."
+OUT_OF_RANGE = "The time is out of range once converted to UTC."
 
 
 class ExactTextField(serializers.CharField):
@@ -35,10 +40,8 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 time that must carry its UTC offset; read and shown in UTC."""
 
     default_error_messages = {
-        "offset_required": (
-            "Add a UTC offset or Z to the time, for example 2026-03-10T17:42:55Z."
-        ),
-        "overflow": "The time is out of range once converted to UTC.",
+        "offset_required": OFFSET_REQUIRED,
+        "overflow": OUT_OF_RANGE,
     }
 
     def enforce_timezone(self, value):
@@ -50,8 +53,17 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("overflow")
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as text in its usual 8-4-4-4-12 form, nothing else."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not CANONICAL_UUID.fullmatch(data):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class SaveReportSerializer(serializers.ModelSerializer):
-    event_id = serializers.UUIDField(
+    event_id = StrictUUIDField(
         required=False,
         allow_null=True,
         help_text="A UUID the client makes per save, so that a retry is stored "
@@ -96,49 +108,60 @@ class SaveReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "received_at"]
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "maxItems": MAX_BATCH_SIZE,
+        "items": {"anyOf": [{"$ref": "#/components/schemas/SaveReportRequest"}, {}]},
+        "description": "Up to 500 reports, each as POST /api/v1/saves/ takes it. "
+        "An item that is not a valid report is answered as invalid; the others "
+        "are stored all the same.",
+    }
+)
+class ReportListField(serializers.ListField):
+    """A list of reports, each left as sent: the view validates them one by one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.JSONField(allow_null=True))
+        kwargs.setdefault("max_length", MAX_BATCH_SIZE)
+        super().__init__(**kwargs)
+
+
 class BatchSerializer(serializers.Serializer):
-    """The envelope of a batch; each report in it is validated on its own."""
-
-    reports = serializers.ListField(
-        child=serializers.JSONField(allow_null=True), max_length=MAX_BATCH_SIZE
-    )
+    reports = ReportListField()
 
 
-class BatchRequestSchema(serializers.Serializer):
-    """A batch as the OpenAPI schema shows it."""
-
-    reports = SaveReportSerializer(many=True, max_length=MAX_BATCH_SIZE)
-
-
-class FieldErrorSchema(serializers.Serializer):
+class FieldErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
 
 
-class ErrorSchema(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer):
     """The body of every error answer."""
 
     code = serializers.CharField(help_text="Stable, for programs: e.g. invalid_key.")
     detail = serializers.CharField(help_text="A sentence for people.")
     fields = serializers.DictField(
-        child=FieldErrorSchema(many=True),
+        child=FieldErrorSerializer(many=True),
         required=False,
         help_text="Errors per field; only in 400 answers.",
     )
 
 
-class BatchResultSchema(serializers.Serializer):
+class BatchResultSerializer(serializers.Serializer):
     event_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=BATCH_STATUSES)
     record = SaveReportSerializer(required=False)
     detail = serializers.CharField(required=False)
-    errors = serializers.DictField(child=FieldErrorSchema(many=True), required=False)
+    errors = serializers.DictField(
+        child=FieldErrorSerializer(many=True), required=False
+    )
 
 
-class BatchResponseSchema(serializers.Serializer):
-    results = BatchResultSchema(many=True)
+class BatchResponseSerializer(serializers.Serializer):
+    results = BatchResultSerializer(many=True)
 
 
-class HealthSchema(serializers.Serializer):
+class HealthSerializer(serializers.Serializer):
     status = serializers.CharField()
     database = serializers.CharField()

@@ -5,7 +5,7 @@ import time
 
 from django.http import Http404
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from saves import services
 from saves.models import ApiKey, SaveReport
 
 from . import schema
-from .authentication import HasReadScope, HasReportScope
+from .authentication import ApiKeyAuthentication, HasReadScope, HasReportScope
 from .exceptions import Conflict, DatabaseUnavailable, PayloadTooLarge, field_errors
 from .filters import SaveReportFilter
 from .serializers import BatchSerializer, SaveReportSerializer
@@ -30,6 +30,28 @@ class NewestFirstPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        """Return the page_size asked for; refuse one out of 1-500 (400)."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Ask for 1 to {self.max_page_size} reports a page."
+                    ]
+                }
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 class RequestShapeChecks:
@@ -79,7 +101,7 @@ class ReportReceivingView(RequestShapeChecks, generics.GenericAPIView):
             path = path[:LOGGED_PATH_LENGTH] + "…"
         logger.log(
             logging.INFO if status_code < 400 else logging.WARNING,
-            "report %s key=%s user=%r path=%r ms=%.0f",
+            "report status=%s key=%s user=%r path=%r ms=%.0f",
             status_code,
             api_key.name if isinstance(api_key, ApiKey) else "-",
             report.get("username"),
@@ -122,6 +144,7 @@ class SaveReportsView(ReportReceivingView):
 
 @schema.batch_view
 class SaveReportBatchView(ReportReceivingView):
+    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasReportScope]
 
     def post(self, request):
