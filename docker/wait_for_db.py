@@ -19,7 +19,7 @@ def describe_database() -> str:
     settings = connection.settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
         return f"SQLite file {settings['NAME']}"
-    host = settings["HOST"] or "localhost"
+    host = settings["HOST"] or settings["OPTIONS"].get("host") or "localhost"
     port = settings["PORT"] or "default port"
     return f"{settings['NAME']} on {host}:{port} as user {settings['USER']}"
 
