@@ -2,16 +2,18 @@
 # make test-docker: build the SaveTrail image from its own Dockerfile and test it.
 #
 # No image registry is reachable here, so the image is built on a Debian bookworm
-# base made locally with debootstrap (cached between runs as $BASE_IMAGE). The
-# container then runs with --network host against the host's PostgreSQL and the
-# checks in tests/docker/ (pytest) drive it.
+# base made locally with debootstrap (cached between runs as $BASE_IMAGE), and
+# the compose stack runs with local stand-ins for the postgres and caddy images
+# (cached too). The checks in tests/docker/ (pytest) then run the container with
+# --network host against the host's PostgreSQL, and the whole stack with compose.
 #
 #   tests/docker/run.sh [extra pytest arguments]
 #
 # Needs root: it installs Debian's Docker engine when missing and starts dockerd
-# when no daemon answers. It leaves behind the daemon and the cached base image,
-# and removes every image and container it made (vfs stores each layer as a full
-# copy of the file system, so leftovers fill the disk quickly).
+# when no daemon answers. It leaves behind the daemon and the cached base and
+# stand-in images, and removes every image, container, network and volume it
+# made (vfs stores each layer as a full copy of the file system, so leftovers
+# fill the disk quickly).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -88,6 +90,34 @@ build_base_image() {
     rm -rf "$rootfs"
 }
 
+# Stand-ins for the postgres and caddy images that compose.yaml names, so that
+# the whole stack runs here. Tagged with the hash of their files; built once.
+build_standin_image() {
+    local name=$1 context=$2 dockerfile=$3 image
+    image=savetrail-standin-$name:$(cat "$dockerfile" "$context"/* | sha256sum | cut -c1-12)
+    if ! "$DOCKER" image inspect "$image" >/dev/null 2>&1; then
+        step "Building the stand-in image $image (once)"
+        "$DOCKER" image ls --quiet "savetrail-standin-$name" \
+            | xargs -r "$DOCKER" image rm -f >/dev/null
+        DOCKER_BUILDKIT=1 "$DOCKER" build --network host --quiet \
+            --build-arg BASE_IMAGE="$BASE_IMAGE" \
+            --file "$dockerfile" --tag "$image" "$context" >/dev/null
+    fi
+    STANDIN_IMAGE=$image
+}
+
+build_standin_images() {
+    local caddy_context
+    build_standin_image postgres tests/docker/standins/postgres \
+        tests/docker/standins/postgres.Dockerfile
+    POSTGRES_STANDIN=$STANDIN_IMAGE
+    caddy_context=$(mktemp -d)
+    cp "$(command -v caddy)" "$caddy_context/caddy"
+    build_standin_image caddy "$caddy_context" tests/docker/standins/caddy.Dockerfile
+    CADDY_STANDIN=$STANDIN_IMAGE
+    rm -rf "$caddy_context"
+}
+
 remove_test_objects() {
     step "Removing the containers and images of this run"
     local containers
@@ -96,6 +126,11 @@ remove_test_objects() {
         # shellcheck disable=SC2086 # one id per word
         "$DOCKER" rm -f $containers >/dev/null
     fi
+    # What a failed compose test may leave: its project is named after the run.
+    "$DOCKER" network ls -q --filter "label=com.docker.compose.project=$RUN_ID" \
+        | xargs -r "$DOCKER" network rm >/dev/null
+    "$DOCKER" volume ls -q --filter "label=com.docker.compose.project=$RUN_ID" \
+        | xargs -r "$DOCKER" volume rm -f >/dev/null
     "$DOCKER" image rm -f "$IMAGE" >/dev/null 2>&1 || true
     # Keep the newest build cache (the installed packages), drop older layers.
     "$DOCKER" builder prune -f --keep-storage "$BUILD_CACHE_LIMIT" >/dev/null
@@ -103,10 +138,11 @@ remove_test_objects() {
 
 install_engine
 start_daemon
-(
-    flock 9
-    build_base_image
-) 9>"$LOCK_FILE"
+exec 9>"$LOCK_FILE"
+flock 9 # one base and one set of stand-ins, however many runs start at once
+build_base_image
+build_standin_images
+flock --unlock 9
 
 trap remove_test_objects EXIT
 step "Building $IMAGE from the project's Dockerfile"
@@ -118,4 +154,5 @@ DOCKER_BUILDKIT=1 "$DOCKER" build --network host --quiet \
 
 step "Testing the image"
 SAVETRAIL_DOCKER="$DOCKER" SAVETRAIL_TEST_IMAGE="$IMAGE" SAVETRAIL_TEST_RUN="$RUN_ID" \
+    SAVETRAIL_POSTGRES_STANDIN="$POSTGRES_STANDIN" SAVETRAIL_CADDY_STANDIN="$CADDY_STANDIN" \
     "$PYTEST" tests/docker -p no:cacheprovider "$@"
