@@ -70,6 +70,18 @@ def test_third_request_in_a_minute_answers_429_with_retry_after(
     assert SaveReport.objects.count() == 2
 
 
+def test_retry_after_never_exceeds_the_period(reporter, report, clock):
+    # A concurrent worker whose clock read a moment later opened the window.
+    clock.now = START + timedelta(seconds=1)
+    for _ in range(2):
+        post_json(reporter, SAVES, report())
+    clock.now = START
+
+    response = post_json(reporter, SAVES, report())
+
+    assert response["Retry-After"] == "60"
+
+
 def test_requests_are_allowed_again_when_the_window_ends(reporter, report, clock):
     for _ in range(3):
         post_json(reporter, SAVES, report())

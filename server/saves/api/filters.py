@@ -77,6 +77,8 @@ class TextFilter(django_filters.CharFilter):
 
 class SaveReportFilter(django_filters.FilterSet):
     username = TextFilter(field_name="username", help_text="Exactly this user.")
+    # Known limitation: on SQLite, "ignoring case" covers ASCII letters only
+    # (SQLite's LIKE); PostgreSQL folds every alphabet, Cyrillic included.
     path_contains = TextFilter(
         field_name="file_path",
         lookup_expr="icontains",

@@ -82,7 +82,9 @@ class ClientRateThrottle(BaseThrottle):
         limit, period = parse_rate(rate)
         now = self.clock()
         count, window_start = count_request(client, period, now)
-        self.retry_after = (window_start + period - now).total_seconds()
+        # Another process may have opened the window a moment "after" our now.
+        remaining = min(window_start + period - now, period)
+        self.retry_after = remaining.total_seconds()
         return count <= limit
 
     def wait(self):

@@ -67,6 +67,8 @@ class RequestShapeChecks:
         if method not in self.http_method_names or not hasattr(self, method):
             raise MethodNotAllowed(request.method)
 
+        # Known limitation: Django reads a body sent without Content-Length
+        # (chunked) as empty, so such a report is answered 400, never stored.
         content_length = request.META.get("CONTENT_LENGTH") or "0"
         if content_length.isdigit() and int(content_length) > MAX_BODY_SIZE:
             raise PayloadTooLarge()

@@ -1,0 +1,107 @@
+"""Operators: Save & Report, Send Pending, and the messenger for delivery news."""
+
+import bpy
+from bpy.props import StringProperty
+
+from . import session
+from .translations import text
+
+
+class SAVETRAIL_OT_save_and_report(bpy.types.Operator):
+    """Save the current file and report the save to the studio's SaveTrail server"""
+
+    bl_idname = "savetrail.save_and_report"
+    bl_label = "Save & Report"
+    bl_options = {"REGISTER"}
+
+    filepath: StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+    filter_blender: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    check_existing: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+
+    def invoke(self, context, event):
+        if self.filepath or bpy.data.filepath:
+            return self.execute(context)
+        self.filepath = "untitled.blend"
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        target = bpy.path.abspath(self.filepath) if self.filepath else bpy.data.filepath
+        if not target:
+            self.report(
+                {"ERROR"},
+                text("This file has never been saved: choose where to save it (File > Save As) and try again"),
+            )
+            return {"CANCELLED"}
+        if not target.lower().endswith(".blend"):
+            target += ".blend"
+
+        session._operator_save_in_progress = True
+        try:
+            if target == bpy.data.filepath:
+                bpy.ops.wm.save_mainfile()
+            else:
+                bpy.ops.wm.save_as_mainfile(filepath=target)
+        except RuntimeError as error:
+            self.report({"ERROR"}, text("Could not save the file: {}").format(_first_line(error)))
+            return {"CANCELLED"}
+        finally:
+            session._operator_save_in_progress = False
+
+        session.queue_report(bpy.data.filepath)
+        self.report({"INFO"}, text("Saved; the report is on its way to the server"))
+        return {"FINISHED"}
+
+
+class SAVETRAIL_OT_send_pending(bpy.types.Operator):
+    """Send the reports that are waiting in the outbox now"""
+
+    bl_idname = "savetrail.send_pending"
+    bl_label = "Send Pending"
+    bl_options = {"REGISTER"}
+
+    def execute(self, context):
+        session.send_pending()
+        self.report({"INFO"}, text("Sending the pending reports"))
+        return {"FINISHED"}
+
+
+class SAVETRAIL_OT_notify(bpy.types.Operator):
+    """Show a delivery problem in the status bar and the Info log"""
+
+    bl_idname = "savetrail.notify"
+    bl_label = "SaveTrail Message"
+    bl_options = {"INTERNAL"}
+
+    message: StringProperty(options={"SKIP_SAVE"})
+    level: StringProperty(default="WARNING", options={"SKIP_SAVE"})
+
+    def execute(self, context):
+        self.report({self.level}, self.message)
+        return {"FINISHED"}
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    message = lines[0] if lines else type(error).__name__
+    return message.removeprefix("Error: ")
+
+
+def draw_file_menu(self, context):
+    self.layout.operator(SAVETRAIL_OT_save_and_report.bl_idname, icon="EXPORT")
+
+
+classes = (SAVETRAIL_OT_save_and_report, SAVETRAIL_OT_send_pending, SAVETRAIL_OT_notify)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+    bpy.types.TOPBAR_MT_file.append(draw_file_menu)
+
+
+def unregister():
+    bpy.types.TOPBAR_MT_file.remove(draw_file_menu)
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)
