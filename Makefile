@@ -44,7 +44,7 @@ test: $(VENV)/.installed $(VENV)/.bpy ## Run the whole test suite
 	$(VENV)/bin/pytest
 
 .PHONY: test-docker
-test-docker: $(VENV)/.installed $(VENV)/.bpy ## Build the Docker image and test it (root; minutes)
+test-docker: $(VENV)/.installed $(VENV)/.bpy addon ## Build the Docker image and test it (root; minutes)
 	VENV=$(VENV) tests/docker/run.sh
 
 lint: $(VENV)/.installed ## Check style with ruff

@@ -1,6 +1,5 @@
 """The image built from the project's Dockerfile, run against PostgreSQL."""
 
-import getpass
 import json
 import socket
 import subprocess
@@ -13,10 +12,9 @@ import pytest
 from containers import Docker, free_port, http_get, production_env
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-# The lead's script reports through the add-on itself; until it exists, a
-# stand-in saves the scene in bpy and POSTs the report with urllib.
-ADDON_REPORT_SCRIPT = REPO_DIR / "tests" / "blender" / "report_once.py"
-FALLBACK_REPORT_SCRIPT = Path(__file__).with_name("blender_report_fallback.py")
+# Installs the add-on from dist/ (make addon) in bpy, saves and reports.
+REPORT_ONCE = REPO_DIR / "tests" / "blender" / "report_once.py"
+ARTIST = "Анна Docker"
 IMAGE_USER_ID = "10001"
 STOP_LIMIT_SECONDS = 10
 ENTRYPOINT = "/usr/local/lib/savetrail/entrypoint.sh"
@@ -44,26 +42,24 @@ def api_keys(server):
 
 @pytest.fixture(scope="module")
 def delivered_report(server, api_keys, tmp_path_factory):
-    """Save a scene in real Blender and report it to the container.
+    """Save a scene with the real add-on in Blender and report it to the container.
 
     Returns the saved .blend's path and modification time.
     """
     folder = tmp_path_factory.mktemp("blender") / "Проект сцена"
     folder.mkdir()
     blend_path = folder / "шот 010.blend"
-    script = (
-        ADDON_REPORT_SCRIPT if ADDON_REPORT_SCRIPT.exists() else FALLBACK_REPORT_SCRIPT
-    )
     completed = subprocess.run(
-        [sys.executable, str(script), "--server", server.base_url]
-        + ["--key", api_keys["report"], "--blend", str(blend_path)],
+        [sys.executable, str(REPORT_ONCE), "--server", server.base_url]
+        + ["--key", api_keys["report"], "--blend", str(blend_path)]
+        + ["--username", ARTIST],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert completed.returncode == 0, (
-        f"{script.name} exited {completed.returncode}:\n"
+        f"{REPORT_ONCE.name} exited {completed.returncode}:\n"
         f"{completed.stdout}{completed.stderr}\n{server.logs()}"
     )
     return blend_path, blend_path.stat().st_mtime
@@ -159,7 +155,7 @@ def test_blender_save_is_stored_and_read_back_through_the_api(
     assert len(reports) == 1
     report = reports[0]
     assert report["file_path"] == str(blend_path)
-    assert report["username"] == getpass.getuser()
+    assert report["username"] == ARTIST
     assert report["api_key"] == "blender-workstation"
     assert report["file_size"] == blend_path.stat().st_size
     saved_at = datetime.fromisoformat(report["saved_at"]).timestamp()
