@@ -114,10 +114,10 @@ class Container:
         """Run `python manage.py ...` in the image's working directory."""
         return self.docker("exec", self.name, "python", "manage.py", *args).stdout
 
-    def process_users(self) -> list[str]:
-        """Return the user id of every process in the container."""
-        output = self.docker("top", self.name, "-o", "pid,uid").stdout
-        return [line.split()[1] for line in output.splitlines()[1:]]
+    def processes(self) -> list[tuple[str, str]]:
+        """Return (user id, command line) of every process in the container."""
+        output = self.docker("top", self.name, "-o", "pid,uid,args").stdout
+        return [tuple(line.split(maxsplit=2)[1:]) for line in output.splitlines()[1:]]
 
     def remove(self) -> None:
         self.docker("rm", "--force", "--volumes", self.name)
@@ -141,9 +141,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def http_get(url: str, headers: dict[str, str] | None = None):
-    """GET without proxies or redirects; return (status, headers, body text)."""
-    request = urllib.request.Request(url, headers=headers or {})
+def http_request(url: str, headers: dict[str, str] | None = None, json_body=None):
+    """GET, or POST json_body, without proxies or redirects.
+
+    Return (status, headers, body text).
+    """
+    data = None if json_body is None else json.dumps(json_body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
     try:
         with opener.open(request, timeout=30) as response:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from containers import free_port, http_get
+from containers import free_port, http_request
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 CADDY_ROOT_CERTIFICATE = "/data/caddy/pki/authorities/local/root.crt"
@@ -188,7 +188,7 @@ def test_health_answers_over_https(stack):
 
 
 def test_plain_http_is_redirected_to_https(stack):
-    status, headers, _ = http_get(
+    status, headers, _ = http_request(
         f"http://127.0.0.1:{stack.http_port}/admin/", headers={"Host": "localhost"}
     )
 
@@ -200,7 +200,7 @@ def test_admin_login_page_loads_without_a_redirect(stack):
     status, _, body = stack.request("/admin/login/")
 
     assert status == 200
-    assert "<title>Log in | Django site admin</title>" in body
+    assert "<title>Log in | SaveTrail</title>" in body
 
 
 def test_admin_login_passes_the_csrf_check(stack):
@@ -228,7 +228,10 @@ def test_admin_login_passes_the_csrf_check(stack):
 
     status, _, body = stack.request("/admin/", opener)
     assert status == 200
-    assert "Site administration" in body
+    assert (
+        "<title>Who saved which Blender file, where and when | SaveTrail</title>"
+        in (body)
+    )
     assert {cookie.name: cookie.secure for cookie in cookies} == {
         "csrftoken": True,
         "sessionid": True,

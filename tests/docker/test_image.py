@@ -5,11 +5,12 @@ import socket
 import subprocess
 import sys
 import urllib.parse
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from containers import Docker, free_port, http_get, production_env
+from containers import Docker, free_port, http_request, production_env
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 # Installs the add-on from dist/ (make addon) in bpy, saves and reports.
@@ -66,12 +67,24 @@ def delivered_report(server, api_keys, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def restarted_server(server, api_keys, delivered_report):
-    """Stop the server as Docker does (SIGTERM, SIGKILL after 10 s), start it again.
+def restarted_server(server, api_keys):
+    """Store a report, stop the server as Docker does, then start it again.
 
-    An idle keep-alive connection, as a proxy keeps one, is open during the stop.
+    `docker stop` sends SIGTERM, and SIGKILL after 10 s. An idle keep-alive
+    connection, as a proxy keeps one, is open during the stop.
     """
-    reports_before = read_reports(server, api_keys["read"], path_contains="шот 010")
+    status, _, body = http_request(
+        f"{server.base_url}/api/v1/saves/",
+        headers={"Authorization": f"Bearer {api_keys['report']}"},
+        json_body={
+            "event_id": str(uuid.uuid4()),
+            "username": "restart-check",
+            "saved_at": "2026-03-10T17:42:55Z",
+            "file_path": "/proj/shot 020.blend",
+        },
+    )
+    assert status == 201, body
+    reports_before = read_reports(server, api_keys["read"], username="restart-check")
     keep_alive = socket.create_connection(("127.0.0.1", server.port))
     keep_alive.sendall(b"GET /api/v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert keep_alive.recv(4096).startswith(b"HTTP/1.1 200")
@@ -90,7 +103,7 @@ def restarted_server(server, api_keys, delivered_report):
         ).total_seconds(),
         "reports_before": reports_before,
         "reports_after": read_reports(
-            server, api_keys["read"], path_contains="шот 010"
+            server, api_keys["read"], username="restart-check"
         ),
     }
 
@@ -103,7 +116,7 @@ def parse_docker_time(value: str) -> datetime:
 
 def read_reports(server, api_key: str, **filters: str) -> list[dict]:
     query = urllib.parse.urlencode(filters)
-    status, _, body = http_get(
+    status, _, body = http_request(
         f"{server.base_url}/api/v1/saves/?{query}",
         headers={"Authorization": f"Bearer {api_key}"},
     )
@@ -113,7 +126,7 @@ def read_reports(server, api_key: str, **filters: str) -> list[dict]:
 
 def test_health_check_turns_healthy_without_localhost_in_allowed_hosts(server):
     state = server.state()
-    localhost_page, _, _ = http_get(
+    localhost_page, _, _ = http_request(
         f"{server.base_url}/admin/login/", headers={"Host": "localhost"}
     )
 
@@ -123,14 +136,15 @@ def test_health_check_turns_healthy_without_localhost_in_allowed_hosts(server):
 
 
 def test_server_processes_do_not_run_as_root(server):
-    users = server.process_users()
+    processes = server.processes()  # may include a running health check
 
-    assert len(users) == 3  # gunicorn's arbiter and its two workers
-    assert set(users) == {IMAGE_USER_ID}
+    gunicorn = [user for user, command in processes if "bin/gunicorn" in command]
+    assert len(gunicorn) == 3  # the arbiter and its two workers
+    assert {user for user, _ in processes} == {IMAGE_USER_ID}
 
 
 def test_static_files_collected_at_build_are_served_with_debug_off(server):
-    status, headers, body = http_get(f"{server.base_url}/static/admin/css/base.css")
+    status, headers, body = http_request(f"{server.base_url}/static/admin/css/base.css")
 
     assert status == 200
     assert headers["Content-Type"].startswith("text/css")
@@ -139,7 +153,7 @@ def test_static_files_collected_at_build_are_served_with_debug_off(server):
 
 
 def test_unknown_page_shows_no_debug_details(server):
-    status, _, body = http_get(f"{server.base_url}/no-such-page/")
+    status, _, body = http_request(f"{server.base_url}/no-such-page/")
 
     assert status == 404
     assert "URLconf" not in body
@@ -167,11 +181,11 @@ def test_sigterm_stops_the_server_within_10_seconds(restarted_server):
     assert restarted_server["stopped_after"] < STOP_LIMIT_SECONDS
 
 
-def test_restart_keeps_the_reports(restarted_server, delivered_report):
-    blend_path, _ = delivered_report
-
+def test_restart_keeps_the_reports(restarted_server):
     assert restarted_server["reports_after"] == restarted_server["reports_before"]
-    assert restarted_server["reports_after"][0]["file_path"] == str(blend_path)
+    assert [report["file_path"] for report in restarted_server["reports_after"]] == [
+        "/proj/shot 020.blend"
+    ]
 
 
 def test_start_gives_up_with_a_clear_error_when_the_database_is_down(server):
