@@ -5,6 +5,8 @@
 #
 # Every setting comes from the environment; .env.example documents them all.
 # PYTHON_IMAGE lets CI build on a locally made Debian base (no registry there).
+# Known limitation: CI cannot pull the default image, so it builds and tests this
+# file only on its own Debian bookworm base (Debian's Python 3.11).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
@@ -38,7 +40,9 @@ COPY server/ /app/
 COPY docker/entrypoint.sh docker/wait_for_db.py docker/healthcheck.py /usr/local/lib/savetrail/
 WORKDIR /app
 
-# The settings need a secret to load; this one exists only for collectstatic.
+# An unprivileged user, owning only /data (where SQLite would live without
+# DATABASE_URL). The settings need a secret to load; this one only serves
+# collectstatic.
 RUN groupadd --gid 10001 savetrail \
     && useradd --uid 10001 --gid savetrail --no-create-home \
         --home-dir /data --shell /usr/sbin/nologin savetrail \

@@ -8,6 +8,7 @@ import sys
 import time
 
 import django
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.utils import OperationalError
 
@@ -48,7 +49,12 @@ def wait_for_database(timeout_seconds: float) -> None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        # The settings name the variable at fault; a traceback would bury it.
+        sys.exit(f"SaveTrail: {error}")
+
     timeout_seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
     print(f"Waiting up to {timeout_seconds:g} s for the database", flush=True)
     wait_for_database(timeout_seconds)

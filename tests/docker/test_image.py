@@ -215,6 +215,22 @@ def test_start_gives_up_with_a_clear_error_when_the_database_is_down(server):
     assert "pw-must-not-show" not in completed.stdout + completed.stderr
 
 
+def test_start_names_a_missing_secret_key(server):
+    completed = server.docker(
+        "exec",
+        "--env",
+        "SECRET_KEY=",
+        "--env",
+        "ALLOWED_HOSTS=savetrail.example.com",
+        server.name,
+        ENTRYPOINT,
+        check=False,
+    )
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("SaveTrail: SECRET_KEY is not set.")
+
+
 def test_start_refuses_an_unclear_migrate_switch(server):
     completed = server.docker(
         "exec", "--env", "SAVETRAIL_MIGRATE=maybe", server.name, ENTRYPOINT, check=False

@@ -3,7 +3,8 @@
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
 
-# No cluster from the package: the entrypoint creates one in $PGDATA.
+# No cluster from the package: the entrypoint creates one in $PGDATA. Not
+# pinned (DL3008): whatever PostgreSQL 15 bookworm ships is what a stand-in needs.
 # hadolint ignore=DL3008
 RUN mkdir -p /etc/postgresql-common \
     && echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf \
