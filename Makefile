@@ -84,6 +84,10 @@ bench: $(VENV)/.installed $(VENV)/.bpy ## Run the benchmarks (8 to 15 min); resu
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+.PHONY: test-docker
+test-docker: $(VENV)/.installed $(VENV)/.bpy addon ## Build the Docker image and test it (root; minutes)
+	VENV=$(VENV) tests/docker/run.sh
+
 lint: $(VENV)/.installed ## Check style with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
