@@ -155,8 +155,7 @@ def save_event_record(
     report = _complete(data)
 
     try:
-        with transaction.atomic():
-            record = SaveReport.objects.create(api_key=api_key, **report)
+        record = _insert_report(api_key, report)
     except IntegrityError:
         # The event_id is known: a retry, a concurrent twin, or a conflict.
         known = (
@@ -169,6 +168,20 @@ def save_event_record(
         return known, _outcome_for_known(known, report)
 
     return record, Outcome.CREATED
+
+
+def _insert_report(api_key: ApiKey | None, report: Mapping) -> SaveReport:
+    """Insert one report; raise IntegrityError when its event_id is known.
+
+    Outside a transaction the INSERT commits on its own, without the BEGIN and
+    COMMIT round trips of a transaction. Inside one it runs in a savepoint, so
+    that a known event_id leaves the surrounding transaction usable.
+    """
+    if not connection.in_atomic_block:
+        return SaveReport.objects.create(api_key=api_key, **report)
+
+    with transaction.atomic():
+        return SaveReport.objects.create(api_key=api_key, **report)
 
 
 def save_event_batch(

@@ -6,6 +6,7 @@ is measured by the benchmarks in bench/, not here.
 """
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from admin_support import (
@@ -18,7 +19,9 @@ from admin_support import (
     freeze_admin_clock,
 )
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from saves.admin_queries import periods_with_rows
 from saves.models import ApiKey, SaveReport
 from saves.services import issue_api_key
 
@@ -218,3 +221,22 @@ def test_filter_choices_walk_the_index(column, index):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert f"Index Only Scan using {index}" in plan
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [({}, "save_saved_at_idx"), ({"username": "artist_042"}, "save_user_saved_at_idx")],
+)
+def test_date_hierarchy_probes_read_an_index_only(filters, index):
+    years = [datetime(year, 1, 1, tzinfo=UTC) for year in range(2025, 2028)]
+    with CaptureQueriesContext(connection) as captured:
+        found = periods_with_rows(
+            SaveReport.objects.filter(**filters), "saved_at", years
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + captured.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert found == [True, True]
+    assert plan.count(f"using {index}") == 2
+    assert "Seq Scan" not in plan

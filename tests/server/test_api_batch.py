@@ -106,6 +106,43 @@ def test_item_that_is_not_an_object_is_invalid_alone(reporter, report, item):
     assert results[1]["status"] == "created"
 
 
+def test_null_item_is_answered_no_data_provided(reporter, report):
+    response = post_json(reporter, BATCH, {"reports": [None, report()]})
+
+    assert response.json()["results"][0] == {
+        "event_id": None,
+        "status": "invalid",
+        "errors": {
+            "non_field_errors": [{"code": "null", "detail": "No data provided"}]
+        },
+    }
+
+
+def test_text_item_is_answered_with_the_expected_object(reporter):
+    response = post_json(reporter, BATCH, {"reports": ["text"]})
+
+    assert response.json()["results"][0]["errors"] == {
+        "non_field_errors": [
+            {
+                "code": "invalid",
+                "detail": "Invalid data. Expected a dictionary, but got str.",
+            }
+        ]
+    }
+
+
+def test_records_in_the_answer_match_the_single_post_answer(reporter, report):
+    reports = [report(file_path=f"/proj/{number}.blend") for number in range(3)]
+    reports[1] |= {"hostname": "ws-12", "file_size": 7, "blender_version": "5.0.1"}
+
+    results = post_json(reporter, BATCH, {"reports": reports}).json()["results"]
+
+    for sent, result in zip(reports, results, strict=True):
+        single = post_json(reporter, "/api/v1/saves/", sent)
+        assert single.status_code == 200
+        assert result["record"] == single.json()
+
+
 def test_five_hundred_reports_are_stored(reporter, report):
     reports = [report(file_path=f"/proj/{number}.blend") for number in range(500)]
 

@@ -130,6 +130,23 @@ def test_duplicate_leaves_the_surrounding_transaction_usable():
     assert SaveReport.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_outside_a_transaction_leaves_the_connection_usable():
+    data = report_data()
+    created, _ = services.save_event_record(None, data)
+
+    duplicate = services.save_event_record(None, dict(data))
+    conflict = services.save_event_record(None, data | {"hostname": "ws-2"})
+    fresh, outcome = services.save_event_record(None, report_data())
+
+    assert duplicate == (created, Outcome.DUPLICATE)
+    assert conflict == (created, Outcome.CONFLICT)
+    assert outcome is Outcome.CREATED
+    assert sorted(SaveReport.objects.values_list("pk", flat=True)) == sorted(
+        [created.pk, fresh.pk]
+    )
+
+
 def test_save_event_batch_falls_back_to_one_by_one_on_a_race(monkeypatch):
     known = report_data()
     services.save_event_record(None, known)

@@ -234,6 +234,16 @@ def test_malformed_throttle_rate_stops_startup(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("variables", "max_age"), [({}, 60), ({"CONN_MAX_AGE": "0"}, 0)]
+)
+def test_database_connections_are_kept_and_checked(tmp_path, variables, max_age):
+    databases = read_settings(tmp_path, "DATABASES", **variables)
+
+    assert databases["default"]["CONN_MAX_AGE"] == max_age
+    assert databases["default"]["CONN_HEALTH_CHECKS"] is True
+
+
 def test_sqlite_waits_for_the_lock_in_wal_mode_with_immediate_transactions(
     tmp_path,
 ):

@@ -70,7 +70,7 @@ def cheap_date_hierarchy(cl):
 
     Django asks the database for the distinct years, months or days of every
     row in the list. Here the first and last time come from the index (MIN and
-    MAX), and each candidate year, month or day is one EXISTS probe, all in
+    MAX), and each candidate year, month or day is one index probe, all in
     one statement.
     """
     field = cl.date_hierarchy
