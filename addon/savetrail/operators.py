@@ -1,5 +1,7 @@
 """Operators: Save & Report, Send Pending, and the messenger for delivery news."""
 
+import os
+
 import bpy
 from bpy.props import StringProperty
 
@@ -48,6 +50,10 @@ class SAVETRAIL_OT_save_and_report(bpy.types.Operator):
                 text("This file has never been saved: choose where to save it (File > Save As) and try again"),
             )
             return {"CANCELLED"}
+        if target.endswith(("/", "\\")) or os.path.isdir(target):
+            self.report({"ERROR"}, text("Choose a file name to save to, not a folder: {}").format(target))
+            return {"CANCELLED"}
+        target = os.path.abspath(target)
         if not target.lower().endswith(".blend"):
             target += ".blend"
 

@@ -26,6 +26,7 @@ RUSSIAN = {
     # Operator reports
     "This file has never been saved: choose where to save it (File > Save As) and try again": "Этот файл ещё ни разу не сохранялся: выберите, куда его сохранить (Файл > Сохранить как), и повторите",
     "Could not save the file: {}": "Не удалось сохранить файл: {}",
+    "Choose a file name to save to, not a folder: {}": "Укажите имя файла для сохранения, а не папку: {}",
     "Saved; the report is on its way to the server": "Сохранено; отчёт отправляется на сервер",
     "Sending the pending reports": "Отправка ожидающих отчётов",
     "SaveTrail has no settings in this session: enable it in Preferences > Add-ons": "У SaveTrail нет настроек в этом сеансе: включите его в Настройки > Дополнения",

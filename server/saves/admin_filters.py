@@ -80,7 +80,9 @@ class SavedAtFilter(admin.ListFilter):
         first_day, last_day = self.selected_days(request)
         if first_day is not None:
             queryset = queryset.filter(saved_at__gte=start_of_day(first_day))
-        if last_day is not None:
+        if (
+            last_day is not None and last_day < date.max
+        ):  # the last day has no day after
             queryset = queryset.filter(
                 saved_at__lt=start_of_day(last_day + timedelta(days=1))
             )

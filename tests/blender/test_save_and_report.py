@@ -93,6 +93,26 @@ def test_never_saved_file_from_a_script_is_an_error_and_writes_nothing(
     assert list(tmp_path.rglob("untitled*.blend")) == []
 
 
+def test_folder_as_target_is_an_error_and_writes_nothing(blender, install_step, live_server_process, tmp_path):
+    server = live_server_process
+    folder = tmp_path / "shots"
+    folder.mkdir()
+
+    results = blender(
+        [
+            install_step,
+            configure(server.base_url, server.create_key("ws")),
+            {"do": "save_and_report", "filepath": f"{folder}/"},
+            {"do": "status"},
+        ]
+    )
+
+    assert results[2]["result"] == ["CANCELLED"]
+    assert results[2]["error"] == f"Error: Choose a file name to save to, not a folder: {folder}/"
+    assert results[3]["pending"] == 0
+    assert list(folder.iterdir()) == []
+
+
 def test_save_into_read_only_folder_fails_and_reports_nothing(blender, install_step, live_server_process, tmp_path):
     if os.geteuid() == 0:
         # root ignores folder permissions; a file where the folder should be

@@ -238,6 +238,17 @@ class TestFilters:
             ),
             ("?saved_to=2026-02-08", ["/30d-missed.blend"]),
             ("?saved_from=2026-03-10", ["/today-first-second.blend"]),
+            (
+                "?saved_to=9999-12-31",  # the last day there is: no day after it
+                [
+                    "/today-first-second.blend",
+                    "/yesterday-last-second.blend",
+                    "/7d-first-second.blend",
+                    "/7d-missed.blend",
+                    "/30d-first-second.blend",
+                    "/30d-missed.blend",
+                ],
+            ),
         ],
     )
     def test_date_ranges_follow_the_viewers_days(

@@ -1,5 +1,6 @@
 """POST /api/v1/saves/batch/: many reports at once, answered one by one."""
 
+import json
 import uuid
 
 import pytest
@@ -103,6 +104,21 @@ def test_item_that_is_not_an_object_is_invalid_alone(reporter, report, item):
     assert results[0]["status"] == "invalid"
     assert results[0]["event_id"] is None
     assert list(results[0]["errors"]) == ["non_field_errors"]
+    assert results[1]["status"] == "created"
+
+
+def test_item_with_a_lone_surrogate_event_id_is_invalid_alone(reporter, report):
+    body = '{"reports": [{"username": "a", "saved_at": "2026-03-10T22:42:55Z", '
+    body += '"file_path": "/a.blend", "event_id": "x\\ud800"}, %s]}'
+    body %= json.dumps(report())
+
+    response = reporter.post(BATCH, body, content_type="application/json")
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["event_id"] is None
+    assert results[0]["status"] == "invalid"
+    assert list(results[0]["errors"]) == ["event_id"]
     assert results[1]["status"] == "created"
 
 

@@ -1,5 +1,6 @@
 """GET /api/v1/saves/ and /api/v1/saves/<id>/: reading needs the read scope."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -128,7 +129,7 @@ def test_time_filters_are_as_strict_as_saved_at(reader, query, code, detail):
     }
 
 
-@pytest.mark.parametrize("page_size", ["0", "501", "-1", "ten", ""])
+@pytest.mark.parametrize("page_size", ["0", "501", "-1", "ten", "", "²", "５"])
 def test_page_size_out_of_range_answers_400(reader, page_size):
     response = reader.get(f"{SAVES}?page_size={page_size}")
 
@@ -152,6 +153,16 @@ def test_text_filter_with_nul_matches_nothing(reader, query):
 
 def test_broken_cursor_answers_404_json(reader):
     response = reader.get(f"{SAVES}?cursor=garbage")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Invalid cursor"}
+
+
+def test_forged_cursor_position_answers_404_json(reader):
+    make_record()
+    forged = base64.b64encode(b"p=not-a-date&r=1").decode()  # well-formed, bad time
+
+    response = reader.get(f"{SAVES}?cursor={forged}")
 
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "Invalid cursor"}

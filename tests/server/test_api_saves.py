@@ -379,3 +379,20 @@ def test_report_records_the_key_that_sent_it(reporter, reporting_key, report):
     post_json(reporter, SAVES, report())
 
     assert SaveReport.objects.get().api_key == reporting_key[0]
+
+
+@pytest.mark.parametrize("saved_at", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_save_time_from_a_broken_clock_answers_400(reporter, report, saved_at):
+    response = post_json(reporter, SAVES, report(saved_at=saved_at))
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "saved_at": [
+            {
+                "code": "implausible_year",
+                "detail": "A save time must fall in the years 1970 to 2999: "
+                "check the clock of the computer that saved.",
+            }
+        ]
+    }
+    assert SaveReport.objects.count() == 0

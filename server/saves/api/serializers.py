@@ -15,6 +15,13 @@ BATCH_STATUSES = ["created", "duplicate", "conflict", "invalid"]
 CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 OFFSET_REQUIRED = "Add a UTC offset or Z to the time, for example 2026-03-10T17:42:55Z."
 OUT_OF_RANGE = "The time is out of range once converted to UTC."
+# A save time outside these years is a broken clock, not a save; refusing it keeps
+# every date the admin computes from a report (next day, next year) in range.
+SAVED_AT_YEARS = (1970, 2999)
+IMPLAUSIBLE_YEAR = (
+    f"A save time must fall in the years {SAVED_AT_YEARS[0]} to {SAVED_AT_YEARS[1]}: "
+    "check the clock of the computer that saved."
+)
 
 
 class ExactTextField(serializers.CharField):
@@ -42,15 +49,19 @@ class AwareDateTimeField(serializers.DateTimeField):
     default_error_messages = {
         "offset_required": OFFSET_REQUIRED,
         "overflow": OUT_OF_RANGE,
+        "implausible_year": IMPLAUSIBLE_YEAR,
     }
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             self.fail("offset_required")
         try:
-            return value.astimezone(UTC)
+            value = value.astimezone(UTC)
         except OverflowError:
             self.fail("overflow")
+        if not SAVED_AT_YEARS[0] <= value.year <= SAVED_AT_YEARS[1]:
+            self.fail("implausible_year")
+        return value
 
 
 class StrictUUIDField(serializers.UUIDField):

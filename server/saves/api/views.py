@@ -3,6 +3,7 @@
 import logging
 import time
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import (
@@ -43,7 +44,8 @@ class NewestFirstPagination(CursorPagination):
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
-        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+        digits = value.isascii() and value.isdigit()  # "²".isdigit() is True
+        if not digits or not 1 <= int(value) <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -52,6 +54,19 @@ class NewestFirstPagination(CursorPagination):
                 }
             )
         return int(value)
+
+    def decode_cursor(self, request):
+        """Decode the cursor; a forged position is as invalid as a garbled cursor."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                self.ordering_field().to_python(cursor.position)
+            except DjangoValidationError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
+
+    def ordering_field(self):
+        return SaveReport._meta.get_field(self.ordering[0].lstrip("-"))
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -202,8 +217,10 @@ class SaveReportBatchView(ReportReceivingView):
     @staticmethod
     def invalid_result(report, errors) -> dict:
         event_id = report.get("event_id") if isinstance(report, dict) else None
+        if not isinstance(event_id, str) or not _encodable(event_id):
+            event_id = None  # echo only what JSON can carry back (no lone surrogates)
         return {
-            "event_id": event_id if isinstance(event_id, str) else None,
+            "event_id": event_id,
             "status": "invalid",
             "errors": field_errors(errors),
         }
@@ -237,3 +254,11 @@ class HealthView(RequestShapeChecks, APIView):
         if not services.database_is_reachable():
             raise DatabaseUnavailable()
         return Response({"status": "ok", "database": "ok"})
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
