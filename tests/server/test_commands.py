@@ -77,7 +77,7 @@ def test_bootstrap_creates_admin_and_key_and_prints_them_once():
     assert authenticate_key(raw_key).name == "first key"
     assert second == (
         "Admin user 'admin' exists already. Make another API key with: "
-        "python server/manage.py create_api_key NAME\n"
+        ".venv/bin/python server/manage.py create_api_key NAME\n"
     )
     assert password not in second and raw_key not in second
     assert ApiKey.objects.count() == 1

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Admin user '{existing.get_username()}' exists already. "
                 "Make another API key with: "
-                "python server/manage.py create_api_key NAME"
+                ".venv/bin/python server/manage.py create_api_key NAME"
             )
             return
 
