@@ -98,3 +98,22 @@ def test_docs_page_loads_its_scripts_from_this_server(api_client):
         "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
         in sources
     )
+
+
+@pytest.mark.parametrize(
+    ("saved_at", "accepted"),
+    [
+        ("1969-12-31T23:59:59Z", False),
+        ("1970-01-01T00:00:00Z", True),
+        ("2999-12-31T23:59:59Z", True),
+        ("3000-01-01T00:00:00Z", False),
+    ],
+)
+def test_schema_publishes_the_save_time_years_the_server_accepts(
+    schema, saved_at, accepted
+):
+    properties = schema["components"]["schemas"]["SaveReportRequest"]["properties"]
+
+    pattern = properties["saved_at"]["pattern"]
+
+    assert (re.match(pattern, saved_at) is not None) is accepted

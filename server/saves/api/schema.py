@@ -39,7 +39,13 @@ def text_without_nul(result, generator, request, public):
         for field in result["components"]["schemas"][name]["properties"].values():
             if field.get("type") == "string" and "format" not in field:
                 field["pattern"] = "^[^\\u0000]*$"
+        saved_at = result["components"]["schemas"][name]["properties"]["saved_at"]
+        saved_at["pattern"] = SAVED_AT_PATTERN
     return result
+
+
+# The years SaveReportSerializer accepts for saved_at (SAVED_AT_YEARS), as a pattern.
+SAVED_AT_PATTERN = "^(19[7-9][0-9]|2[0-9]{3})-"
 
 
 def slash_endpoints_only(endpoints, **kwargs):
