@@ -73,14 +73,21 @@ def runtime(request):
 
 
 @pytest.fixture(scope="session")
-def addon_zips():
-    """Build the add-on zips exactly as `make addon` does."""
-    subprocess.run([sys.executable, str(REPO / "addon" / "build.py")], check=True, cwd=REPO)
+def addon_zips(tmp_path_factory):
+    """Build the add-on zips as `make addon` does, into a folder of this test process.
+
+    Not into dist/: pytest-xdist workers each build, and one would overwrite the
+    zip another is installing.
+    """
+    output_dir = tmp_path_factory.mktemp("dist")
+    build = [sys.executable, str(REPO / "addon" / "build.py"), "--output-dir", str(output_dir)]
+    completed = subprocess.run(build, cwd=REPO, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
     with open(REPO / "addon" / "savetrail" / "blender_manifest.toml", "rb") as file:
         version = tomllib.load(file)["version"]
     return {
-        "extension": str(REPO / "dist" / f"savetrail-{version}.zip"),
-        "legacy": str(REPO / "dist" / f"savetrail-{version}-legacy.zip"),
+        "extension": str(output_dir / f"savetrail-{version}.zip"),
+        "legacy": str(output_dir / f"savetrail-{version}-legacy.zip"),
     }
 
 

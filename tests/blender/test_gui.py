@@ -11,6 +11,7 @@ for the README: copy them again when the panel changes.
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -44,20 +45,12 @@ def x_display():
     for number in range(90, 100):
         if Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
             continue
-        server = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        socket = Path(f"/tmp/.X11-unix/X{number}")
-        if _wait(lambda socket=socket, server=server: socket.exists() or server.poll() is not None, 10):
-            if server.poll() is None:
-                yield f":{number}"
-                server.terminate()
-                server.wait(10)
-                return
-        server.kill()
-        server.wait()
+        server = _start_x_server(number)
+        if server is not None:
+            yield f":{number}"
+            server.terminate()
+            server.wait(10)
+            return
     pytest.fail("no free X display between :90 and :99")
 
 
@@ -253,6 +246,31 @@ def test_never_saved_file_opens_save_as_and_then_reports(
     assert stored["file_path"] == expected
     assert Path(expected).is_file()
     assert window.wait_for(lambda s: s["message"] == "Sent", "the status 'Sent'")["blend_path"] == expected
+
+
+def _start_x_server(number):
+    """Start Xvfb on display :number; return it once it serves, or None when another process took the display.
+
+    Xvfb writes the display number to -displayfd when it is ready, and exits when the
+    display is taken (for example by a test in another pytest-xdist worker).
+    """
+    ready_read, ready_write = os.pipe()
+    command = ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"]
+    server = subprocess.Popen(
+        [*command, "-displayfd", str(ready_write)],
+        pass_fds=[ready_write],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(ready_write)
+    with os.fdopen(ready_read) as ready:
+        readable, _, _ = select.select([ready], [], [], 30)
+        answer = ready.readline().strip() if readable else ""  # empty when Xvfb exits without serving
+    if answer == str(number):
+        return server
+    server.kill()
+    server.wait()
+    return None
 
 
 def _wait(condition, timeout):
