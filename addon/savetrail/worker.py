@@ -296,7 +296,8 @@ class DeliveryWorker:
         transport = self._transport_factory(settings)
         with self._lock:
             self._transport, self._transport_settings = transport, settings
-        if self._stopping.is_set():
+            outdated = self._settings != settings  # changed since this pass began
+        if self._stopping.is_set() or outdated:
             transport.abort()
         return transport
 

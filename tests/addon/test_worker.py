@@ -545,3 +545,21 @@ def test_new_server_url_forgets_the_old_servers_retry_after(outbox):
 
     assert delivery_worker.run_once(now=1.0) is None
     assert outbox.counts().pending == 0
+
+
+def test_settings_changed_while_a_pass_opens_its_connection_break_it_off(outbox):
+    """The URL changes between a pass reading its settings and connecting."""
+    outbox.append(make_report())
+    old = DeliverySettings(server_url="http://127.0.0.1:1", api_key="st_key")
+    new = dataclasses.replace(old, server_url="http://127.0.0.1:2")
+    made = []
+
+    def factory(settings):
+        delivery_worker.update_settings(new)  # lands before the transport is stored
+        made.append(FakeTransport(SaveTrailStub()))
+        return made[-1]
+
+    delivery_worker = DeliveryWorker(outbox, old, transport_factory=factory)
+    delivery_worker._transport_for(old)
+
+    assert made[0].aborted is True
